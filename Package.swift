@@ -1,0 +1,73 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// MARK: - Settings shared by every Swift target
+
+/// Numeric code is always optimised for speed, whatever the configuration.
+let swiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Glimpse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "glimpse", targets: ["glimpse"]),
+        .library(name: "GlimpseTensor", targets: ["GlimpseTensor"]),
+        .library(name: "GlimpseSerialization", targets: ["GlimpseSerialization"]),
+        .library(name: "GlimpseNN", targets: ["GlimpseNN"]),
+        .library(name: "GlimpseOptim", targets: ["GlimpseOptim"]),
+        .library(name: "GlimpseImaging", targets: ["GlimpseImaging"]),
+        .library(name: "GlimpseData", targets: ["GlimpseData"]),
+        .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - C libraries at the edge (one Swift file imports each)
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+
+        // MARK: - Public API
+        .target(name: "GlimpseTensor", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseNN", dependencies: ["GlimpseTensor", "GlimpseSerialization"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "CZlib"], swiftSettings: swiftSettings),
+        .target(
+            name: "GlimpseTraining",
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "glimpse",
+            dependencies: [
+                "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
+                "GlimpseTraining", "GlimpseImaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: - Benchmarks (run by Benchmarks/run.sh, never by the tests)
+        .executableTarget(
+            name: "glimpse-bench",
+            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseTraining"],
+            path: "Benchmarks/glimpse-bench",
+            swiftSettings: swiftSettings),
+
+        // MARK: - Tests
+        .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"]),
+        .testTarget(name: "GlimpseSerializationTests", dependencies: ["GlimpseTensor", "GlimpseSerialization"]),
+        .testTarget(name: "GlimpseNNTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN"]),
+        .testTarget(name: "GlimpseOptimTests", dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseOptim"]),
+        .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"]),
+        .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseData"]),
+        .testTarget(
+            name: "GlimpseTrainingTests",
+            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseOptim", "GlimpseData", "GlimpseTraining"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
