@@ -34,7 +34,7 @@ let package = Package(
         // MARK: - Public API
         .target(name: "GlimpseTensor", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
         .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseNN", dependencies: ["GlimpseTensor", "GlimpseSerialization"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], swiftSettings: swiftSettings),
         .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], swiftSettings: swiftSettings),
         .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], swiftSettings: swiftSettings),
         .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "CZlib"], swiftSettings: swiftSettings),

@@ -137,3 +137,17 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         return "Tensor\(shape)[\(head)\(count > 8 ? ", ..." : "")]"
     }
 }
+
+extension Tensor {
+    /// Creates a tensor whose storage `initializer` fills completely (no zeroing first: for kernels
+    /// that write every element).
+    @inlinable
+    public init(uninitializedShape shape: [Int], initializer: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        let count = Tensor.elementCount(shape)
+        let storage = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initializer(buffer)
+            initialized = count
+        }
+        self.init(shape: shape, scalars: storage)
+    }
+}

@@ -1,0 +1,138 @@
+// Report: helpers shared by the glimpse-bench subcommands (timing, medians, options, JSON lines).
+//
+// Every result is one JSON object on one line of standard output, for example
+//   {"impl":"glimpse","metric":"train_step_ms","threads":2,"median":41.7,"reps":30}
+// Benchmarks/run.sh collects these lines and Benchmarks/table.py turns them into a table.
+// Anything that is not a result (progress, warnings) goes to standard error.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - Statistics and timing
+
+/// The median of `values` (the mean of the two middle values for an even count); NaN when empty.
+func median(_ values: [Double]) -> Double {
+    if values.isEmpty { return .nan }
+    let sorted = values.sorted()
+    let mid = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/// Runs `body` `warmup` times untimed, then `reps` times timed; returns each timed run's seconds.
+func measureSeconds(warmup: Int, reps: Int, _ body: () -> Void) -> [Double] {
+    for _ in 0..<max(0, warmup) { body() }
+    let clock = ContinuousClock()
+    var samples: [Double] = []
+    samples.reserveCapacity(reps)
+    for _ in 0..<max(1, reps) {
+        let start = clock.now
+        body()
+        let elapsed = clock.now - start
+        let (seconds, attoseconds) = elapsed.components
+        samples.append(Double(seconds) + Double(attoseconds) * 1e-18)
+    }
+    return samples
+}
+
+// MARK: - Options
+
+/// The options every subcommand understands: `--threads N`, `--reps N`, `--warmup N`.
+///
+/// Benchmarks/run.sh calls `glimpse-bench SUBCOMMAND --threads N --reps R --warmup W`.
+struct BenchOptions {
+    var threads: Int
+    var reps: Int
+    var warmup: Int
+
+    /// Parses `arguments` (the words after the subcommand); exits with a message on anything unknown.
+    init(_ arguments: [String], defaultReps: Int = 30, defaultWarmup: Int = 5) {
+        threads = 1
+        reps = defaultReps
+        warmup = defaultWarmup
+        var index = 0
+        while index < arguments.count {
+            let name = arguments[index]
+            guard ["--threads", "--reps", "--warmup"].contains(name) else {
+                fail("unknown option '\(name)' (expected --threads N, --reps N, --warmup N)")
+            }
+            guard index + 1 < arguments.count, let value = Int(arguments[index + 1]), value >= 0 else {
+                fail("\(name) needs a non-negative integer")
+            }
+            switch name {
+            case "--threads": threads = max(1, value)
+            case "--reps": reps = max(1, value)
+            default: warmup = value
+            }
+            index += 2
+        }
+    }
+}
+
+/// Prints `message` to standard error and exits with status 1.
+func fail(_ message: String) -> Never {
+    printError("glimpse-bench: error: \(message)")
+    exit(1)
+}
+
+/// Prints a line to standard error (progress and diagnostics; never parsed).
+func printError(_ message: String) {
+    fputs(message + "\n", stderr)
+}
+
+// MARK: - JSON lines
+
+/// A value in a JSON result line.
+enum JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+    case string(String)
+    case int(Int)
+    case double(Double)
+
+    init(stringLiteral value: String) { self = .string(value) }
+    init(integerLiteral value: Int) { self = .int(value) }
+    init(floatLiteral value: Double) { self = .double(value) }
+
+    var json: String {
+        switch self {
+        case .int(let value): return String(value)
+        case .double(let value): return value.isFinite ? String(value) : "null"
+        case .string(let value):
+            var out = "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if scalar.value < 0x20 {
+                        let hex = String(scalar.value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+    }
+}
+
+/// Prints one JSON object, keys in the given order, on one line of standard output, and flushes.
+func printJSONLine(_ fields: KeyValuePairs<String, JSONValue>) {
+    let body = fields.map { JSONValue.string($0.key).json + ":" + $0.value.json }.joined(separator: ",")
+    print("{" + body + "}")
+    fflush(stdout)
+}
+
+/// Prints a result line: `{"impl":…,"metric":…,"threads":…,"median":…,"reps":…}`.
+///
+/// Metrics table.py knows: `train_step_ms` (milliseconds per training step at batch 100) and
+/// `infer_images_per_s` (batch 100 divided by the median seconds of one inference forward).
+func reportResult(impl: String, metric: String, threads: Int, median value: Double, reps: Int) {
+    printJSONLine(["impl": .string(impl), "metric": .string(metric), "threads": .int(threads),
+                   "median": .double(value), "reps": .int(reps)])
+}

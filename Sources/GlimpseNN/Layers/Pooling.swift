@@ -1,0 +1,207 @@
+// Pooling: max, average and global average pooling over `[N, C, H, W]`.
+
+import GlimpseTensor
+
+/// Max pooling with a square window; the pullback routes each gradient to the input that won.
+public struct MaxPool2D: Layer {
+    /// Window size.
+    public let kernelSize: Int
+    /// Step between windows.
+    public let stride: Int
+    /// Padding on each side (padded cells never win).
+    public let padding: Int
+
+    /// Creates a max pool; `stride` defaults to `kernelSize`.
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        precondition(kernelSize >= 1 && (stride ?? kernelSize) >= 1 && padding >= 0 && padding * 2 <= kernelSize,
+                     "MaxPool2D: bad window")
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+    }
+
+    func geometry(_ input: Tensor) -> ConvGeometry {
+        precondition(input.rank == 4, "MaxPool2D: input must be [N, C, H, W], got \(input.shape)")
+        return ConvGeometry(channels: input.shape[1], height: input.shape[2], width: input.shape[3],
+                            kernelHeight: kernelSize, kernelWidth: kernelSize,
+                            strideY: stride, strideX: stride, padY: padding, padX: padding)
+    }
+
+    /// `[N, C, H, W]` -> `[N, C, (H + 2p - k) / s + 1, (W + 2p - k) / s + 1]`; `winners` (if given) gets the
+    /// flat input index of each output's maximum.
+    func pool(_ input: Tensor, winners: UnsafeMutablePointer<Int32>?) -> Tensor {
+        let g = geometry(input)
+        let planes = input.shape[0] * input.shape[1]
+        let (h, w, oh, ow) = (g.height, g.width, g.outHeight, g.outWidth)
+        let (k, s, p) = (kernelSize, stride, padding)
+        return Tensor(uninitializedShape: [input.shape[0], input.shape[1], oh, ow]) { out in
+            input.withUnsafeBufferPointer { x in
+                Compute.parallelChunks(planes) { _, range in
+                    for plane in range {
+                        let src = x.baseAddress! + plane * h * w
+                        let dst = out.baseAddress! + plane * oh * ow
+                        for oy in 0..<oh {
+                            let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
+                            for ox in 0..<ow {
+                                let x0 = max(ox * s - p, 0), x1 = min(ox * s - p + k, w)
+                                var best = -Float.infinity
+                                var bestIndex = y0 * w + x0
+                                for iy in y0..<y1 {
+                                    for ix in x0..<x1 where src[iy * w + ix] > best {
+                                        best = src[iy * w + ix]
+                                        bestIndex = iy * w + ix
+                                    }
+                                }
+                                dst[oy * ow + ox] = best
+                                winners?[plane * oh * ow + oy * ow + ox] = Int32(plane * h * w + bestIndex)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inference.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        pool(input, winners: nil)
+    }
+
+    /// Training forward; the pullback scatters each output gradient to its window's maximum.
+    public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        let g = geometry(input)
+        var winners = [Int32](repeating: 0, count: input.shape[0] * input.shape[1] * g.outPixels)
+        let output = winners.withUnsafeMutableBufferPointer { pool(input, winners: $0.baseAddress!) }
+        let inputShape = input.shape
+        return (output, { dy, _ in
+            precondition(dy.shape == output.shape, "MaxPool2D: output gradient \(dy.shape) does not match \(output.shape)")
+            var dx = Tensor(zeros: inputShape)
+            dx.withUnsafeMutableBufferPointer { dxp in
+                dy.withUnsafeBufferPointer { dyp in
+                    winners.withUnsafeBufferPointer { win in
+                        for i in 0..<dyp.count { dxp[Int(win[i])] += dyp[i] }
+                    }
+                }
+            }
+            return dx
+        })
+    }
+}
+
+/// Average pooling with a square window; padded cells count as zeros (PyTorch's `count_include_pad`).
+public struct AvgPool2D: Layer {
+    /// Window size.
+    public let kernelSize: Int
+    /// Step between windows.
+    public let stride: Int
+    /// Padding on each side.
+    public let padding: Int
+
+    /// Creates an average pool; `stride` defaults to `kernelSize`.
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        precondition(kernelSize >= 1 && (stride ?? kernelSize) >= 1 && padding >= 0 && padding * 2 <= kernelSize,
+                     "AvgPool2D: bad window")
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+    }
+
+    func geometry(_ input: Tensor) -> ConvGeometry {
+        precondition(input.rank == 4, "AvgPool2D: input must be [N, C, H, W], got \(input.shape)")
+        return ConvGeometry(channels: input.shape[1], height: input.shape[2], width: input.shape[3],
+                            kernelHeight: kernelSize, kernelWidth: kernelSize,
+                            strideY: stride, strideX: stride, padY: padding, padX: padding)
+    }
+
+    /// Inference: `[N, C, H, W]` -> `[N, C, outH, outW]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let g = geometry(input)
+        let planes = input.shape[0] * input.shape[1]
+        let (h, w, oh, ow, k, s, p) = (g.height, g.width, g.outHeight, g.outWidth, kernelSize, stride, padding)
+        let scale = 1 / Float(k * k)
+        return Tensor(uninitializedShape: [input.shape[0], input.shape[1], oh, ow]) { out in
+            input.withUnsafeBufferPointer { x in
+                for plane in 0..<planes {
+                    let src = x.baseAddress! + plane * h * w
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            var sum: Float = 0
+                            for iy in max(oy * s - p, 0)..<min(oy * s - p + k, h) {
+                                for ix in max(ox * s - p, 0)..<min(ox * s - p + k, w) { sum += src[iy * w + ix] }
+                            }
+                            out[plane * oh * ow + oy * ow + ox] = sum * scale
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Training forward; the pullback spreads each output gradient evenly over its window.
+    public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        let output = self(input)
+        let g = geometry(input)
+        let (h, w, oh, ow, k, s, p) = (g.height, g.width, g.outHeight, g.outWidth, kernelSize, stride, padding)
+        let inputShape = input.shape
+        return (output, { dy, _ in
+            precondition(dy.shape == output.shape, "AvgPool2D: output gradient \(dy.shape) does not match")
+            var dx = Tensor(zeros: inputShape)
+            let scale = 1 / Float(k * k)
+            dx.withUnsafeMutableBufferPointer { dxp in
+                dy.withUnsafeBufferPointer { dyp in
+                    for plane in 0..<(inputShape[0] * inputShape[1]) {
+                        for oy in 0..<oh {
+                            for ox in 0..<ow {
+                                let value = dyp[plane * oh * ow + oy * ow + ox] * scale
+                                for iy in max(oy * s - p, 0)..<min(oy * s - p + k, h) {
+                                    for ix in max(ox * s - p, 0)..<min(ox * s - p + k, w) {
+                                        dxp[plane * h * w + iy * w + ix] += value
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return dx
+        })
+    }
+}
+
+/// Global average pooling: `[N, C, H, W]` -> `[N, C]` (the mean of each channel).
+public struct GlobalAvgPool: Layer {
+    /// Creates the layer.
+    public init() {}
+
+    /// Inference.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4, "GlobalAvgPool: input must be [N, C, H, W], got \(input.shape)")
+        let (planes, size) = (input.shape[0] * input.shape[1], input.shape[2] * input.shape[3])
+        return Tensor(uninitializedShape: [input.shape[0], input.shape[1]]) { out in
+            input.withUnsafeBufferPointer { x in
+                for plane in 0..<planes {
+                    var sum: Float = 0
+                    for i in 0..<size { sum += x[plane * size + i] }
+                    out[plane] = sum / Float(size)
+                }
+            }
+        }
+    }
+
+    /// Training forward; the pullback spreads each gradient evenly over its channel.
+    public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        let inputShape = input.shape
+        return (self(input), { dy, _ in
+            let size = inputShape[2] * inputShape[3]
+            precondition(dy.shape == [inputShape[0], inputShape[1]], "GlobalAvgPool: output gradient \(dy.shape) does not match")
+            return Tensor(uninitializedShape: inputShape) { dx in
+                dy.withUnsafeBufferPointer { dyp in
+                    for plane in 0..<dyp.count {
+                        let value = dyp[plane] / Float(size)
+                        for i in 0..<size { dx[plane * size + i] = value }
+                    }
+                }
+            }
+        })
+    }
+}

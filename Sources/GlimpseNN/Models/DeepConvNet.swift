@@ -1,0 +1,40 @@
+// DeepConvNet: the seed text's deep CNN for MNIST ("Deep Learning from Scratch", ch08,
+// deep_convnet.py), exactly: six 3x3 convolutions with ReLU in three pairs, each pair
+// followed by 2x2 max-pooling (the fourth convolution pads by 2), then
+// Linear(1024 -> 50)-ReLU-Dropout(0.5)-Linear(50 -> 10)-Dropout(0.5), He initialisation.
+// The book reports 99.38% test accuracy.
+
+import GlimpseTensor
+
+/// Builders for the seed text's MNIST network.
+public enum DeepConvNet {
+    /// The parameter names, in order: `conv1.weight`, `conv1.bias`, ..., `fc2.bias`.
+    public static let parameterNames: [String] =
+        ["conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "fc1", "fc2"].flatMap { [$0 + ".weight", $0 + ".bias"] }
+
+    /// The network for `[N, 1, 28, 28]` inputs giving `[N, classes]` logits, He-initialised from `seed`.
+    ///
+    /// As in the seed text, every weight is drawn from N(0, 2 / fanIn) and biases start at zero.
+    public static func make(classes: Int = 10, seed: UInt64) -> Sequential {
+        var random = SeededGenerator(seed: seed)
+        func conv(_ inChannels: Int, _ outChannels: Int, padding: Int = 1) -> Conv2D {
+            Conv2D(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, padding: padding, random: &random)
+        }
+        return Sequential([
+            ("conv1", conv(1, 16)), ("relu1", ReLU()),
+            ("conv2", conv(16, 16)), ("relu2", ReLU()),
+            ("pool1", MaxPool2D(kernelSize: 2)),
+            ("conv3", conv(16, 32)), ("relu3", ReLU()),
+            ("conv4", conv(32, 32, padding: 2)), ("relu4", ReLU()),
+            ("pool2", MaxPool2D(kernelSize: 2)),
+            ("conv5", conv(32, 64)), ("relu5", ReLU()),
+            ("conv6", conv(64, 64)), ("relu6", ReLU()),
+            ("pool3", MaxPool2D(kernelSize: 2)),
+            ("flatten", Flatten()),
+            ("fc1", Linear(inFeatures: 64 * 4 * 4, outFeatures: 50, random: &random)), ("relu7", ReLU()),
+            ("dropout1", Dropout(probability: 0.5)),
+            ("fc2", Linear(inFeatures: 50, outFeatures: classes, random: &random)),
+            ("dropout2", Dropout(probability: 0.5)),
+        ])
+    }
+}

@@ -1,0 +1,84 @@
+// Sequential: named layers applied in order; the names become parameter paths.
+
+import GlimpseTensor
+
+/// Layers applied one after another; child `conv1`'s `weight` is named `conv1.weight`.
+public struct Sequential: Layer {
+    /// The children, in order, with their names.
+    public var layers: [(name: String, layer: any Layer)]
+
+    /// Creates the container; names must be unique and contain no dots.
+    public init(_ layers: [(String, any Layer)]) {
+        let names = layers.map(\.0)
+        precondition(Set(names).count == names.count, "Sequential: duplicate layer names in \(names)")
+        precondition(names.allSatisfy { !$0.isEmpty && !$0.contains(".") }, "Sequential: names must be non-empty without dots")
+        self.layers = layers.map { (name: $0.0, layer: $0.1) }
+    }
+
+    /// The child named `name`.
+    public subscript(name: String) -> (any Layer)? {
+        layers.first { $0.name == name }?.layer
+    }
+
+    /// Inference through every child.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        layers.reduce(input) { x, child in child.layer(x) }
+    }
+
+    /// Inference that rounds every child's output to Float16 and back: what storing activations
+    /// in half precision costs (compute stays Float32).
+    public func callAsFunction(_ input: Tensor, halfPrecisionActivations: Bool) -> Tensor {
+        guard halfPrecisionActivations else { return self(input) }
+        return layers.reduce(input.roundedToHalf()) { x, child in child.layer(x).roundedToHalf() }
+    }
+
+    /// Training forward through every child; the pullback runs the children's pullbacks in reverse,
+    /// each in its own gradient scope.
+    public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        var pullbacks = [(String, Pullback)]()
+        pullbacks.reserveCapacity(layers.count)
+        var x = input
+        for index in layers.indices {
+            let (y, pullback) = layers[index].layer.forward(x, context: &context)
+            pullbacks.append((layers[index].name, pullback))
+            x = y
+        }
+        return (x, { dy, gradients in
+            var g = dy
+            for (name, pullback) in pullbacks.reversed() {
+                g = gradients.scoped(name) { pullback(g, &$0) }
+            }
+            return g
+        })
+    }
+
+    /// Visits every child's parameters as `child.name`.
+    public func visitParameters(_ body: (String, Tensor) -> Void) {
+        for child in layers {
+            child.layer.visitParameters { body(child.name + "." + $0, $1) }
+        }
+    }
+
+    /// Visits every child's parameters mutably.
+    public mutating func updateParameters(_ body: (String, inout Tensor) -> Void) {
+        for index in layers.indices {
+            let name = layers[index].name
+            layers[index].layer.updateParameters { body(name + "." + $0, &$1) }
+        }
+    }
+
+    /// Visits every child's buffers as `child.name`.
+    public func visitBuffers(_ body: (String, Tensor) -> Void) {
+        for child in layers {
+            child.layer.visitBuffers { body(child.name + "." + $0, $1) }
+        }
+    }
+
+    /// Visits every child's buffers mutably.
+    public mutating func updateBuffers(_ body: (String, inout Tensor) -> Void) {
+        for index in layers.indices {
+            let name = layers[index].name
+            layers[index].layer.updateBuffers { body(name + "." + $0, &$1) }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+// Central-difference gradient checks for every layer (the seed text's gradient_check, asserting).
+
+import GlimpseNN
+import GlimpseTensor
+import Testing
+
+@Suite("Gradient checks")
+struct LayerGradientTests {
+    static func rng(_ seed: UInt64 = 5) -> SeededGenerator { SeededGenerator(seed: seed) }
+
+    @Test("Conv2D", arguments: [
+        (stride: 1, padding: 1, kernel: 3), (stride: 2, padding: 0, kernel: 3), (stride: 1, padding: 2, kernel: 3),
+        (stride: 1, padding: 0, kernel: 1), (stride: 2, padding: 1, kernel: 2),
+    ])
+    func conv2D(_ config: (stride: Int, padding: Int, kernel: Int)) {
+        var random = Self.rng()
+        let layer = Conv2D(inChannels: 3, outChannels: 4, kernelSize: config.kernel, stride: config.stride,
+                           padding: config.padding, random: &random)
+        var withBias = layer
+        withBias.bias = randomInput([4], seed: 11)
+        let result = gradientCheck(withBias, input: randomInput([2, 3, 6, 5]))
+        #expect(result.passed(), "\(result)")
+    }
+
+    @Test func maxPool() {
+        for (kernel, stride) in [(2, 2), (3, 2), (2, 1)] {
+            let result = gradientCheck(MaxPool2D(kernelSize: kernel, stride: stride), input: distinctInput([2, 3, 7, 6]))
+            #expect(result.passed(), "k\(kernel) s\(stride): \(result)")
+        }
+    }
+
+    @Test func avgPool() {
+        let result = gradientCheck(AvgPool2D(kernelSize: 3, stride: 2, padding: 1), input: randomInput([2, 3, 7, 6]))
+        #expect(result.passed(), "\(result)")
+        let plain = gradientCheck(AvgPool2D(kernelSize: 2), input: randomInput([1, 2, 4, 4]))
+        #expect(plain.passed(), "\(plain)")
+    }
+
+    @Test func globalAvgPool() {
+        let result = gradientCheck(GlobalAvgPool(), input: randomInput([2, 3, 4, 5]))
+        #expect(result.passed(), "\(result)")
+    }
+
+    @Test func activations() {
+        let input = randomInput([3, 2, 4, 4])
+        for (name, layer) in [("relu", ReLU() as any Layer), ("leaky", LeakyReLU(slope: 0.1)),
+                              ("sigmoid", Sigmoid()), ("tanh", Tanh())] {
+            let result = gradientCheck(layer, input: input)
+            #expect(result.passed(), "\(name): \(result)")
+        }
+    }
+
+    @Test func linear() {
+        var random = Self.rng()
+        var layer = Linear(inFeatures: 7, outFeatures: 5, random: &random)
+        layer.bias = randomInput([5], seed: 12)
+        let result = gradientCheck(layer, input: randomInput([4, 7]))
+        #expect(result.passed(), "\(result)")
+    }
+
+    @Test func flatten() {
+        var random = Self.rng()
+        let layer = Sequential([("flatten", Flatten()), ("fc", Linear(inFeatures: 12, outFeatures: 3, random: &random))])
+        let result = gradientCheck(layer, input: randomInput([2, 3, 2, 2]))
+        #expect(result.passed(), "\(result)")
+    }
+
+    @Test func dropout() {
+        let result = gradientCheck(Dropout(probability: 0.5), input: randomInput([4, 10]))
+        #expect(result.passed(), "\(result)")
+    }
+
+    @Test func batchNorm() {
+        var layer = BatchNorm(channels: 3)
+        layer.weight = randomInput([3], seed: 21)
+        layer.bias = randomInput([3], seed: 22)
+        let spatial = gradientCheck(layer, input: randomInput([4, 3, 3, 3]))
+        #expect(spatial.passed(), "2-D: \(spatial)")
+        let flat = gradientCheck(layer, input: randomInput([6, 3]))
+        #expect(flat.passed(), "1-D: \(flat)")
+    }
+
+    @Test func concat() {
+        var random = Self.rng()
+        let block = Concat([
+            ("a", Conv2D(inChannels: 2, outChannels: 3, kernelSize: 1, random: &random)),
+            ("b", Conv2D(inChannels: 2, outChannels: 2, kernelSize: 3, padding: 1, random: &random)),
+        ])
+        let result = gradientCheck(block, input: randomInput([2, 2, 5, 5]))
+        #expect(result.passed(), "\(result)")
+        #expect(Set(block.parameters.keys) == ["a.weight", "a.bias", "b.weight", "b.bias"])
+    }
+
+    @Test func addIdentityAndProjection() {
+        var random = Self.rng()
+        let identity = Add(body: Sequential([
+            ("conv", Conv2D(inChannels: 2, outChannels: 2, kernelSize: 3, padding: 1, random: &random)),
+            ("tanh", Tanh()),
+        ]))
+        let r1 = gradientCheck(identity, input: randomInput([2, 2, 4, 4]))
+        #expect(r1.passed(), "identity: \(r1)")
+        let projection = Add(body: Conv2D(inChannels: 2, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, random: &random),
+                             shortcut: Conv2D(inChannels: 2, outChannels: 4, kernelSize: 1, stride: 2, random: &random))
+        let r2 = gradientCheck(projection, input: randomInput([2, 2, 4, 4]))
+        #expect(r2.passed(), "projection: \(r2)")
+        #expect(Set(projection.parameters.keys) == ["body.weight", "body.bias", "shortcut.weight", "shortcut.bias"])
+    }
+
+    @Test func deepConvNetDirectionalDerivative() {
+        // The whole network at once: along the gradient g itself, the central difference of L must
+        // equal |g|^2, summed over all sixteen parameter tensors. Along a random direction the terms
+        // would cancel to a sum of order sqrt(count) that ReLU and max-pool kinks crossed inside the
+        // step disturb by a few per cent; along g they add up, so a wrong backward anywhere in the
+        // network shows and kinks do not. (Each layer is also checked element-wise above.)
+        let net = DeepConvNet.make(seed: 1)
+        let input = randomInput([2, 1, 28, 28])
+        var projectionRandom = SeededGenerator(seed: 99)
+        let projection = Tensor(shape: [2, 10]) { _ in projectionRandom.nextNormal() }
+        func loss(_ model: Sequential) -> Double {
+            var copy = model
+            var context = ForwardContext(random: SeededGenerator(seed: 7))
+            let y = copy.forward(input, context: &context).output
+            return zip(y.scalars, projection.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        var copy = net
+        var context = ForwardContext(random: SeededGenerator(seed: 7))
+        let (_, pullback) = copy.forward(input, context: &context)
+        var gradients = Gradients()
+        _ = pullback(projection, &gradients)
+        #expect(gradients.tensors.count == 16)
+        let analytic = gradients.tensors.values.reduce(0.0) { total, g in
+            total + g.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }
+        }
+        let epsilon = Float(1e-3 / analytic.squareRoot())
+        func moved(_ sign: Float) -> Sequential {
+            var m = net
+            m.updateParameters { name, p in p.add(gradients[name]!, scaledBy: sign * epsilon) }
+            return m
+        }
+        let numerical = (loss(moved(1)) - loss(moved(-1))) / Double(2 * epsilon)
+        #expect(abs(numerical - analytic) / (abs(numerical) + abs(analytic)) < 1e-3, "numerical \(numerical), analytic \(analytic)")
+    }
+
+    /// A ReLU whose backward forgets the mask: the check must catch it.
+    struct WrongReLU: Layer {
+        func callAsFunction(_ input: Tensor) -> Tensor { ReLU()(input) }
+        mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
+            (self(input), { dy, _ in dy })
+        }
+    }
+
+    /// A Linear whose weight gradient is transposed the wrong way round (a square layer, so shapes agree).
+    struct WrongLinear: Layer {
+        var inner: Linear
+        func callAsFunction(_ input: Tensor) -> Tensor { inner(input) }
+        mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
+            let (y, pullback) = inner.forward(input, context: &context)
+            return (y, { dy, gradients in
+                var scratch = Gradients()
+                let dx = pullback(dy, &scratch)
+                let w = scratch["weight"]!
+                var transposed = w
+                for i in 0..<w.shape[0] { for j in 0..<w.shape[1] { transposed[i, j] = w[j, i] } }
+                gradients.accumulate("weight", transposed)
+                gradients.accumulate("bias", scratch["bias"]!)
+                return dx
+            })
+        }
+        func visitParameters(_ body: (String, Tensor) -> Void) { inner.visitParameters(body) }
+        mutating func updateParameters(_ body: (String, inout Tensor) -> Void) { inner.updateParameters(body) }
+    }
+
+    @Test func checkCatchesWrongBackward() {
+        let wrong = gradientCheck(WrongReLU(), input: randomInput([2, 8]))
+        #expect(!wrong.passed(), "a ReLU without its mask passed: \(wrong)")
+        #expect(wrong.errors["input"]! > 0.1)
+        var random = Self.rng()
+        let wrongLinear = gradientCheck(WrongLinear(inner: Linear(inFeatures: 4, outFeatures: 4, random: &random)),
+                                        input: randomInput([3, 4]))
+        #expect(!wrongLinear.passed(), "a transposed weight gradient passed: \(wrongLinear)")
+        #expect(wrongLinear.errors["weight"]! > 0.1)
+    }
+}
