@@ -27,15 +27,16 @@ let package = Package(
     targets: [
         // MARK: - C libraries at the edge (one Swift file imports each)
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
 
         // MARK: - Public API
-        .target(name: "GlimpseTensor", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseTensor", dependencies: ["CBLAS", "CMalloc"], swiftSettings: swiftSettings),
         .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor"], swiftSettings: swiftSettings),
         .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], swiftSettings: swiftSettings),
         .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "CZlib"], swiftSettings: swiftSettings),
         .target(

@@ -112,19 +112,41 @@ public enum Im2col {
                 let (y0, y1) = validRange(size: g.height, out: oh, stride: sy, pad: g.padY, k: ky)
                 for kx in 0..<g.kernelWidth {
                     let (x0, x1) = validRange(size: g.width, out: ow, stride: sx, pad: g.padX, k: kx)
-                    // rows above and below the image are zero
+                    // Rows above and below the image are zero.
                     if y0 > 0 { dst.update(repeating: 0, count: y0 * ow) }
                     if y1 < oh { (dst + y1 * ow).update(repeating: 0, count: (oh - y1) * ow) }
-                    for oy in y0..<y1 {
-                        let out = dst + oy * ow
-                        if x0 > 0 { out.update(repeating: 0, count: x0) }
-                        if x1 < ow { (out + x1).update(repeating: 0, count: ow - x1) }
-                        if x1 > x0 {
-                            let src = plane + (oy * sy - g.padY + ky) * g.width + (x0 * sx - g.padX + kx)
-                            if sx == 1 {
-                                (out + x0).update(from: src, count: x1 - x0)
-                            } else {
-                                for i in 0..<(x1 - x0) { out[x0 + i] = src[i * sx] }
+                    if sx == 1 && sy == 1 && ow == g.width {
+                        // A "same"-width window: the valid rows are one contiguous run of the
+                        // input plane; copy it whole, then zero the columns that wrapped round.
+                        if y1 > y0 {
+                            // output index d = oy * ow + ox reads input index d + base
+                            let base = (ky - g.padY) * g.width + (kx - g.padX)
+                            let start = y0 * ow
+                            let first = max(0, -(start + base))
+                            let last = min((y1 - y0) * ow, g.height * g.width - (start + base))
+                            if last > first {
+                                (dst + start + first).update(from: plane + start + base + first, count: last - first)
+                            }
+                            for i in 0..<first { dst[start + i] = 0 }
+                            for i in max(last, first)..<((y1 - y0) * ow) { dst[start + i] = 0 }
+                            for oy in y0..<y1 {
+                                let out = dst + oy * ow
+                                for i in 0..<x0 { out[i] = 0 }
+                                for i in x1..<max(ow, x1) { out[i] = 0 }
+                            }
+                        }
+                    } else {
+                        for oy in y0..<y1 {
+                            let out = dst + oy * ow
+                            if x0 > 0 { out.update(repeating: 0, count: x0) }
+                            if x1 < ow { (out + x1).update(repeating: 0, count: ow - x1) }
+                            if x1 > x0 {
+                                let src = plane + (oy * sy - g.padY + ky) * g.width + (x0 * sx - g.padX + kx)
+                                if sx == 1 {
+                                    (out + x0).update(from: src, count: x1 - x0)
+                                } else {
+                                    for i in 0..<(x1 - x0) { out[x0 + i] = src[i * sx] }
+                                }
                             }
                         }
                     }

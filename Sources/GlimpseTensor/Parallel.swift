@@ -6,6 +6,9 @@
 
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import CMalloc
+#endif
 
 /// Process-wide compute settings: the number of worker threads.
 public enum Compute {
@@ -19,6 +22,19 @@ public enum Compute {
         precondition(count >= 1, "Compute.setThreads: need at least one thread")
         threadCount.store(count, ordering: .relaxed)
         BLAS.setThreads(1)
+    }
+
+    /// Tunes the process for numeric work; call once at start-up, before the first large allocation.
+    ///
+    /// glibc serves allocations above its mmap threshold (128 KiB at first) with fresh mappings
+    /// that are page-faulted and zeroed on every use; a training step allocates and frees tens of
+    /// megabytes of activations, so that costs more time than the ReLUs themselves. Raising the
+    /// thresholds keeps freed activation buffers in the heap for reuse.
+    public static func configureAllocator() {
+        #if canImport(Glibc)
+        _ = mallopt(M_MMAP_THRESHOLD, 512 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 1024 << 20)
+        #endif
     }
 
     /// Runs `body(worker, range)` over `0..<count` split into contiguous chunks, one per worker.

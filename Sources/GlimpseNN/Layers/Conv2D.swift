@@ -23,6 +23,10 @@ public struct Conv2D: Layer {
     public let stride: Int
     /// Zeros added on each side (same in both directions).
     public let padding: Int
+    /// Whether the pullback computes the input gradient. A network's first convolution sees
+    /// data, whose gradient nobody uses; turning this off there skips a third of its backward
+    /// pass, and the pullback returns zeros instead.
+    public var computesInputGradient = true
 
     /// Creates a convolution from existing weights `[O, C, kH, kW]` and bias `[O]`.
     public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) {
@@ -108,51 +112,75 @@ public struct Conv2D: Layer {
     }
 
     /// The backward pass for `input` `[N, C, H, W]` and `outputGradient` `[N, O, outH, outW]`.
+    ///
+    /// For stride 1 with `padding <= k - 1` the input gradient is itself a convolution: the
+    /// output gradient, padded by `k - 1 - padding`, correlated with the weights flipped in
+    /// space and transposed to `[C, O, kH, kW]`. That is one unfold and one GEMM writing NCHW
+    /// directly, cheaper than the GEMM with a reduction over only O channels followed by the
+    /// scatter-add of col2im, which remains the general path (strides > 1).
     func backward(input: Tensor, outputGradient dy: Tensor, gradients: inout Gradients) -> Tensor {
         let g = geometry(input)
         let (n, o, pixels, patch) = (input.shape[0], outChannels, g.outPixels, g.patchSize)
         precondition(dy.shape == [n, o, g.outHeight, g.outWidth], "Conv2D: output gradient \(dy.shape) does not match")
+        let (kh, kw) = (g.kernelHeight, g.kernelWidth)
         let wantWeight = gradients.wants("weight")
         let wantBias = bias != nil && gradients.wants("bias")
         let workers = Compute.workerCount(for: n)
+        // The input gradient as a convolution of dy (stride 1 only).
+        let skipInput = !computesInputGradient
+        let transposedPath = stride == 1 && padding <= kh - 1 && padding <= kw - 1 && !skipInput
+        let dyGeometry = ConvGeometry(channels: o, height: g.outHeight, width: g.outWidth, kernelHeight: kh, kernelWidth: kw,
+                                      padY: kh - 1 - min(padding, kh - 1), padX: kw - 1 - min(padding, kw - 1))
+        let flipped = transposedPath ? Conv2D.flippedTransposed(weight) : weight
         // Per-worker accumulators: [workers, O * patch] and [workers, O].
         var weightGradients = [Float](repeating: 0, count: wantWeight ? workers * o * patch : 0)
         var biasGradients = [Float](repeating: 0, count: wantBias ? workers * o : 0)
-        var dx = Tensor(zeros: input.shape)
+        let scratchSize = max(patch * pixels, transposedPath ? dyGeometry.patchSize * dyGeometry.outPixels : 0)
+        var dx = transposedPath ? Tensor(uninitializedShape: input.shape) { _ in } : Tensor(zeros: input.shape)
+        if skipInput && !wantWeight && !wantBias { return dx }
         input.withUnsafeBufferPointer { x in
             dy.withUnsafeBufferPointer { dyp in
-                weight.withUnsafeBufferPointer { w in
+                flipped.withUnsafeBufferPointer { w in
                     dx.withUnsafeMutableBufferPointer { dxp in
                         weightGradients.withUnsafeMutableBufferPointer { dwAll in
                             biasGradients.withUnsafeMutableBufferPointer { dbAll in
                                 Compute.parallelChunks(n, workers: workers) { worker, images in
-                                    var columns = [Float](repeating: 0, count: patch * pixels)
-                                    var dColumns = [Float](repeating: 0, count: patch * pixels)
+                                    var columns = [Float](repeating: 0, count: scratchSize)
                                     columns.withUnsafeMutableBufferPointer { col in
-                                        dColumns.withUnsafeMutableBufferPointer { dcol in
-                                            for image in images {
-                                                let src = x.baseAddress! + image * g.imageSize
-                                                let grad = dyp.baseAddress! + image * o * pixels
-                                                if wantWeight {
-                                                    Im2col.unfold(g, image: src, columns: col.baseAddress!)
-                                                    BLAS.gemm(transposeB: true, m: o, n: patch, k: pixels,
-                                                              a: grad, lda: pixels, b: col.baseAddress!, ldb: pixels,
-                                                              beta: 1, c: dwAll.baseAddress! + worker * o * patch, ldc: patch)
+                                        for image in images {
+                                            let src = x.baseAddress! + image * g.imageSize
+                                            let grad = dyp.baseAddress! + image * o * pixels
+                                            let target = dxp.baseAddress! + image * g.imageSize
+                                            if wantWeight {
+                                                Im2col.unfold(g, image: src, columns: col.baseAddress!)
+                                                BLAS.gemm(transposeB: true, m: o, n: patch, k: pixels,
+                                                          a: grad, lda: pixels, b: col.baseAddress!, ldb: pixels,
+                                                          beta: 1, c: dwAll.baseAddress! + worker * o * patch, ldc: patch)
+                                            }
+                                            if wantBias {
+                                                let db = dbAll.baseAddress! + worker * o
+                                                for c in 0..<o {
+                                                    var sum: Float = 0
+                                                    let row = grad + c * pixels
+                                                    for i in 0..<pixels { sum += row[i] }
+                                                    db[c] += sum
                                                 }
-                                                if wantBias {
-                                                    let db = dbAll.baseAddress! + worker * o
-                                                    for c in 0..<o {
-                                                        var sum: Float = 0
-                                                        let row = grad + c * pixels
-                                                        for i in 0..<pixels { sum += row[i] }
-                                                        db[c] += sum
-                                                    }
-                                                }
+                                            }
+                                            if skipInput {
+                                                continue
+                                            } else if transposedPath {
+                                                // dx[n] [C, H*W] = flipped [C, O*kH*kW] x unfold(dy[n]) [O*kH*kW, H*W]
+                                                Im2col.unfold(dyGeometry, image: grad, columns: col.baseAddress!)
+                                                BLAS.gemm(m: g.channels, n: g.height * g.width, k: dyGeometry.patchSize,
+                                                          a: w.baseAddress!, lda: dyGeometry.patchSize,
+                                                          b: col.baseAddress!, ldb: dyGeometry.outPixels,
+                                                          c: target, ldc: g.height * g.width)
+                                            } else {
+                                                // dcolumns [C*kH*kW, outH*outW] = weight^T x dy[n], then col2im
                                                 BLAS.gemm(transposeA: true, m: patch, n: pixels, k: o,
                                                           a: w.baseAddress!, lda: patch, b: grad, ldb: pixels,
-                                                          c: dcol.baseAddress!, ldc: pixels)
-                                                Im2col.fold(g, columns: dcol.baseAddress!,
-                                                            image: dxp.baseAddress! + image * g.imageSize)
+                                                          c: col.baseAddress!, ldc: pixels)
+                                                Im2col.fold(g, columns: col.baseAddress!, image: target)
                                             }
                                         }
                                     }
@@ -170,6 +198,18 @@ public struct Conv2D: Layer {
             gradients.accumulate("bias", Tensor(shape: [o], scalars: Conv2D.sumWorkers(biasGradients, workers)))
         }
         return dx
+    }
+
+    /// `weight` `[O, C, kH, kW]` flipped in both spatial axes and transposed to `[C, O, kH, kW]`.
+    static func flippedTransposed(_ weight: Tensor) -> Tensor {
+        let (o, c, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        return Tensor(uninitializedShape: [c, o, kh, kw]) { out in
+            weight.withUnsafeBufferPointer { w in
+                for oc in 0..<o { for ic in 0..<c { for ky in 0..<kh { for kx in 0..<kw {
+                    out[((ic * o + oc) * kh + (kh - 1 - ky)) * kw + (kw - 1 - kx)] = w[((oc * c + ic) * kh + ky) * kw + kx]
+                } } } }
+            }
+        }
     }
 
     /// Sums `workers` equal slices of `values` in worker order.

@@ -14,14 +14,17 @@ public enum DeepConvNet {
 
     /// The network for `[N, 1, 28, 28]` inputs giving `[N, classes]` logits, He-initialised from `seed`.
     ///
+    /// The first convolution does not compute the gradient with respect to the image.
     /// As in the seed text, every weight is drawn from N(0, 2 / fanIn) and biases start at zero.
     public static func make(classes: Int = 10, seed: UInt64) -> Sequential {
         var random = SeededGenerator(seed: seed)
         func conv(_ inChannels: Int, _ outChannels: Int, padding: Int = 1) -> Conv2D {
             Conv2D(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, padding: padding, random: &random)
         }
+        var conv1 = conv(1, 16)
+        conv1.computesInputGradient = false  // its input is the image
         return Sequential([
-            ("conv1", conv(1, 16)), ("relu1", ReLU()),
+            ("conv1", conv1), ("relu1", ReLU()),
             ("conv2", conv(16, 16)), ("relu2", ReLU()),
             ("pool1", MaxPool2D(kernelSize: 2)),
             ("conv3", conv(16, 32)), ("relu3", ReLU()),

@@ -1,0 +1,2 @@
+// CMalloc: glibc allocator tuning (mallopt). Only GlimpseTensor/Parallel.swift imports this module.
+#include <malloc.h>

@@ -1,0 +1,48 @@
+// ClassifierStep: one supervised training step for an image classifier: forward with
+// pullback, softmax cross-entropy, backward, optimizer update.
+
+import GlimpseNN
+import GlimpseOptim
+import GlimpseTensor
+
+/// What one training step measured on its batch.
+public struct StepResult: Sendable {
+    /// Mean cross-entropy over the batch.
+    public var loss: Float
+    /// How many images the (training-mode) logits classified correctly.
+    public var correct: Int
+}
+
+/// One step of supervised classification training.
+public enum ClassifierStep {
+    /// Runs forward, loss, backward and the optimizer update on one batch.
+    ///
+    /// - Parameters:
+    ///   - model: the network, `[N, ...]` images to `[N, K]` logits; updated in place.
+    ///   - optimizer: the update rule; its state is updated in place.
+    ///   - images: the batch, `[N, C, H, W]`.
+    ///   - labels: `N` class indices.
+    ///   - learningRate: this step's learning rate (from a schedule).
+    ///   - random: the generator dropout draws from; advanced in place.
+    ///   - frozenPrefixes: parameter-name prefixes that get no gradient and no update.
+    public static func train<M: Layer, O: Optimizer>(
+        model: inout M, optimizer: inout O, images: Tensor, labels: [Int], learningRate: Float,
+        random: inout SeededGenerator, frozenPrefixes: [String] = []
+    ) -> StepResult {
+        precondition(images.shape[0] == labels.count, "ClassifierStep: \(labels.count) labels for batch \(images.shape)")
+        var gradients = Gradients(frozenPrefixes: frozenPrefixes)
+        let (loss, correct): (Float, Int) = {
+            var context = ForwardContext(random: random)
+            let (logits, pullback) = model.forward(images, context: &context)
+            random = context.random
+            let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels)
+            _ = pullback(dLogits, &gradients)
+            let correct = zip(logits.argmaxRows(), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+            return (loss, correct)
+        }()
+        // The pullback (and the activations it held) is gone here, so the update below mutates
+        // the weights in place rather than copying them.
+        optimizer.step(&model, gradients: gradients, learningRate: learningRate)
+        return StepResult(loss: loss, correct: correct)
+    }
+}

@@ -1,0 +1,58 @@
+// glimpse: the command-line entry point. Each subcommand lives in its own file.
+
+import ArgumentParser
+import Foundation
+
+/// The `glimpse` command.
+@main
+struct Glimpse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "glimpse",
+        abstract: "A deep-learning vision pipeline: training, evaluation and inference on the CPU.",
+        version: "0.1.0",
+        subcommands: [TrainCommand.self, EvalCommand.self])
+}
+
+/// Options every compute-heavy command shares.
+struct ComputeOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// Applies the thread count and allocator tuning; returns the thread count used.
+    @discardableResult
+    func apply() -> Int {
+        Compute.configureAllocator()
+        let count = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        Compute.setThreads(count)
+        return count
+    }
+}
+
+/// Finds the project's bundled files (`datasets/...`) whether glimpse runs from the project
+/// folder or from anywhere else through the binary in `.build/<configuration>/`.
+enum ProjectPaths {
+    /// `path` itself if it exists or is absolute; otherwise the same path under the project root
+    /// found from the executable's location, if it exists there.
+    static func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) { return path }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent(path).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return path
+    }
+}
+
+/// Prints `message` to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+}
+
+import GlimpseTensor

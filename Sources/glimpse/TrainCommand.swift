@@ -1,0 +1,145 @@
+// `glimpse train mnist`: trains the seed text's DeepConvNet on MNIST or Fashion-MNIST.
+
+import ArgumentParser
+import Foundation
+import GlimpseData
+import GlimpseNN
+import GlimpseSerialization
+import GlimpseTensor
+import GlimpseTraining
+
+/// `glimpse train ...`
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train a network.", subcommands: [TrainMNIST.self])
+}
+
+/// `glimpse train mnist`
+struct TrainMNIST: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mnist",
+        abstract: "Train DeepConvNet on MNIST (IDX files), checkpointing every epoch.",
+        discussion: """
+            The last --validation training images are held out to validate on after every epoch; the \
+            test set is evaluated once, at the end, and recorded in the weights file's metadata. \
+            A checkpoint (weights, Adam state, generator state, epoch) is written atomically after every \
+            epoch; --resume continues from it and ends with the same weights as an uninterrupted run \
+            with the same settings and --threads.
+            """)
+
+    @Option(help: "Folder with the four IDX files (MNIST or Fashion-MNIST names, .gz or not).")
+    var data = "datasets/mnist"
+    @Option(help: "Passes over the training set.")
+    var epochs = 20
+    @Option(help: "Images per step.")
+    var batchSize = 100
+    @Option(help: "Adam's base learning rate.")
+    var learningRate: Float = 0.001
+    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
+    var schedule = "cosine"
+    @Option(help: "Epochs of linear learning-rate warm-up.")
+    var warmupEpochs = 0
+    @Option(help: "Seed for initialisation, data order, augmentation and dropout.")
+    var seed: UInt64 = 1
+    @Flag(inversion: .prefixedNo, help: "Random shifts (±2 px) and rotations (±10°) of training images.")
+    var augment = true
+    @Option(help: "Training images held out for validation (the last ones).")
+    var validation = 5000
+    @Option(help: "Use only the first N training images (for quick runs).")
+    var limit: Int?
+    @Option(help: "Where to write the trained weights (safetensors).")
+    var output = "runs/deepconvnet-mnist.safetensors"
+    @Option(help: "Checkpoint file (default: the output path with .checkpoint before the extension).")
+    var checkpoint: String?
+    @Flag(help: "Continue from the checkpoint.")
+    var resume = false
+    @Flag(help: "No progress output.")
+    var quiet = false
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
+        guard ["constant", "cosine", "step"].contains(schedule) else {
+            throw ValidationError("--schedule must be constant, cosine or step")
+        }
+        guard validation >= 0, warmupEpochs >= 0, warmupEpochs < epochs else {
+            throw ValidationError("--validation must be >= 0 and --warmup-epochs in 0..<epochs")
+        }
+    }
+
+    var checkpointPath: String {
+        if let checkpoint { return checkpoint }
+        let url = URL(fileURLWithPath: output)
+        return url.deletingPathExtension().path + ".checkpoint." + (url.pathExtension.isEmpty ? "safetensors" : url.pathExtension)
+    }
+
+    func run() throws {
+        let threads = compute.apply()
+        var config = MNISTTrainingConfig()
+        config.epochs = epochs
+        config.batchSize = batchSize
+        config.learningRate = learningRate
+        config.schedule = schedule
+        config.warmupEpochs = warmupEpochs
+        config.seed = seed
+        config.augment = augment
+        config.validation = validation
+        config.limit = limit
+        let progress = ProgressReporter(quiet: quiet)
+        do {
+            let directory = ProjectPaths.resolve(data)
+            let trainSet = try MNISTDataset(directory: directory, split: .train)
+            let testSet = try MNISTDataset(directory: directory, split: .test)
+            var trainer = try MNISTTrainer(config: config, trainSet: trainSet)
+            let outputURL = URL(fileURLWithPath: output)
+            let checkpointURL = URL(fileURLWithPath: checkpointPath)
+            try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+            var history = [String]()
+            var trainingSeconds = 0.0
+            if resume {
+                let saved = try Checkpoint(contentsOf: checkpointURL)
+                try trainer.resume(from: saved, path: checkpointPath)
+                history = saved.metadata["history"].map { $0.split(separator: ";").map(String.init) } ?? []
+                trainingSeconds = Double(saved.metadata["training_seconds"] ?? "0") ?? 0
+                progress.log("resumed from \(checkpointPath) after epoch \(trainer.epoch) of \(epochs)")
+            } else if FileManager.default.fileExists(atPath: checkpointPath) {
+                progress.log("note: starting afresh; \(checkpointPath) will be overwritten (use --resume to continue it)")
+            }
+            progress.log("training DeepConvNet (\(trainer.model.parameterCount) parameters) on \(trainer.training.count) images"
+                         + " from \(directory), validating on \(trainer.validation?.count ?? 0); \(threads) thread(s), seed \(seed)")
+            while trainer.epoch < epochs {
+                let summary = try trainer.trainEpoch(progress: progress)
+                trainingSeconds += summary.seconds
+                let validationText = summary.validationAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a"
+                history.append(String(format: "%d:%.5f:%.5f:%@", summary.epoch, summary.loss, summary.trainingAccuracy, validationText))
+                progress.log(String(format: "epoch %d/%d  loss %.4f  train %.2f%%  validation %@  %.1f s (%.0f img/s)",
+                                    summary.epoch, epochs, summary.loss, 100 * summary.trainingAccuracy, validationText,
+                                    summary.seconds, summary.imagesPerSecond))
+                try trainer.checkpoint(extraMetadata: ["history": history.joined(separator: ";"),
+                                                       "training_seconds": String(format: "%.1f", trainingSeconds)])
+                    .write(to: checkpointURL)
+            }
+            let test = MNISTTrainer.evaluate(trainer.model, on: testSet)
+            let validationAccuracy = trainer.validation.map { MNISTTrainer.evaluate(trainer.model, on: $0).accuracy }
+            var metadata = config.metadata
+            metadata["model"] = "DeepConvNet (Deep Learning from Scratch, ch08)"
+            metadata["command"] = (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            metadata["data"] = data
+            metadata["threads"] = String(threads)
+            metadata["test_accuracy"] = String(format: "%.4f", test.accuracy)
+            metadata["validation_accuracy"] = validationAccuracy.map { String(format: "%.4f", $0) } ?? "n/a"
+            metadata["training_seconds"] = String(format: "%.1f", trainingSeconds)
+            metadata["history"] = history.joined(separator: ";")
+            metadata["layout"] = "PyTorch: conv OIHW, linear [out, in]; input [N, 1, 28, 28] scaled to [0, 1]"
+            try trainer.model.save(to: outputURL, metadata: metadata)
+            print(String(format: "test accuracy %.2f%% (%d/%d) after %d epochs, %.0f s of training; weights in %@",
+                         100 * test.accuracy, test.correct, test.total, epochs, trainingSeconds, output))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
