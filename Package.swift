@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor"], swiftSettings: swiftSettings),
         .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], swiftSettings: swiftSettings),
         .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "CZlib"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseTraining",
@@ -64,11 +64,11 @@ let package = Package(
         .testTarget(name: "GlimpseSerializationTests", dependencies: ["GlimpseTensor", "GlimpseSerialization"]),
         .testTarget(name: "GlimpseNNTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN"]),
         .testTarget(name: "GlimpseOptimTests", dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseOptim"]),
-        .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"]),
+        .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
         .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseData"]),
         .testTarget(
             name: "GlimpseTrainingTests",
-            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseOptim", "GlimpseData", "GlimpseTraining"]),
+            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseTraining"]),
     ],
     swiftLanguageModes: [.v5]
 )

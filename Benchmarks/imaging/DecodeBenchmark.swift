@@ -19,7 +19,7 @@ struct DecodeBenchmark {
             }
             let seconds = Date().timeIntervalSince(start)
             let name = URL(fileURLWithPath: path).lastPathComponent
-            print(String(format: "glimpse %-22@ %4dx%-4d %8.1f MP/s  (%d runs)", name as NSString,
+            print("glimpse " + name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %4dx%-4d %8.1f MP/s  (%d runs)",
                          image.width, image.height, megapixels * Double(runs) / seconds, runs))
         }
     }
