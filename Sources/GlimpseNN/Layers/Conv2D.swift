@@ -5,7 +5,7 @@
 //   y[n]    = weight * columns + bias             [O, outH*outW], written straight into NCHW
 // Backward, per image, recomputing the columns (they stay in L2 cache; storing them for a
 // whole batch would cost more memory traffic than recomputing them):
-//   dWeight += dy[n] * columns^T                  [O, C*kH*kW]
+//   dWeight += dy[n] * columns^T                  [O, C*kH*kW] (computed transposed)
 //   dColumns = weight^T * dy[n]                   [C*kH*kW, outH*outW]
 //   dx[n]    = col2im(dColumns)
 // Images are split across `Compute.threads` workers, each with its own scratch and its own
@@ -152,10 +152,12 @@ public struct Conv2D: Layer {
                                             let grad = dyp.baseAddress! + image * o * pixels
                                             let target = dxp.baseAddress! + image * g.imageSize
                                             if wantWeight {
+                                                // dWeight^T [patch, O] += columns [patch, pixels] x dy[n]^T:
+                                                // OpenBLAS runs this shape faster than dy[n] x columns^T.
                                                 Im2col.unfold(g, image: src, columns: col.baseAddress!)
-                                                BLAS.gemm(transposeB: true, m: o, n: patch, k: pixels,
-                                                          a: grad, lda: pixels, b: col.baseAddress!, ldb: pixels,
-                                                          beta: 1, c: dwAll.baseAddress! + worker * o * patch, ldc: patch)
+                                                BLAS.gemm(transposeB: true, m: patch, n: o, k: pixels,
+                                                          a: col.baseAddress!, lda: pixels, b: grad, ldb: pixels,
+                                                          beta: 1, c: dwAll.baseAddress! + worker * o * patch, ldc: o)
                                             }
                                             if wantBias {
                                                 let db = dbAll.baseAddress! + worker * o
@@ -192,7 +194,12 @@ public struct Conv2D: Layer {
             }
         }
         if wantWeight {
-            gradients.accumulate("weight", Tensor(shape: weight.shape, scalars: Conv2D.sumWorkers(weightGradients, workers)))
+            let transposed = Conv2D.sumWorkers(weightGradients, workers)  // [patch, O]
+            gradients.accumulate("weight", Tensor(uninitializedShape: weight.shape) { dw in
+                for row in 0..<o {
+                    for column in 0..<patch { dw[row * patch + column] = transposed[column * o + row] }
+                }
+            })
         }
         if wantBias {
             gradients.accumulate("bias", Tensor(shape: [o], scalars: Conv2D.sumWorkers(biasGradients, workers)))

@@ -1,0 +1,250 @@
+// SafetensorsHeader: the JSON header of a safetensors file, checked and written.
+//
+// Format (https://github.com/huggingface/safetensors, README "Format"):
+//   8 bytes   N, little-endian UInt64
+//   N bytes   UTF-8 JSON object: name -> {"dtype", "shape", "data_offsets": [begin, end]},
+//             plus an optional "__metadata__": {string: string}; may end in spaces
+//   rest      the byte buffer; offsets are relative to its start
+// Tensors must cover the buffer exactly: no holes, no overlaps. Reading checks every
+// rule and reports the first broken one; writing follows the reference writer
+// (metadata first, tensors by dtype descending then name, JSON without spaces, header
+// padded with spaces to a multiple of 8 bytes) so its output is byte-identical.
+
+/// The checked contents of a safetensors header.
+struct SafetensorsHeader: Equatable {
+    /// Where one tensor's bytes lie in the buffer.
+    struct Entry: Equatable {
+        /// The tensor's key.
+        var name: String
+        /// Its element type.
+        var dtype: SafetensorsDType
+        /// Its shape.
+        var shape: [Int]
+        /// Its byte range in the buffer after the header.
+        var range: Range<Int>
+    }
+
+    /// The tensors, in header order.
+    var entries: [Entry]
+    /// The `__metadata__` map (empty when absent).
+    var metadata: [String: String]
+
+    /// The key reserved for the metadata map.
+    static let metadataKey = "__metadata__"
+
+    /// Parses and checks header bytes against a buffer of `dataSize` bytes; `file` names the source in errors.
+    static func parse(_ header: [UInt8], dataSize: Int, file: String) throws -> SafetensorsHeader {
+        if case .error(let offset) = validateUTF8(header) {
+            throw SafetensorsError.headerNotUTF8(file: file, offset: offset)
+        }
+        let root: JSONValue
+        do {
+            root = try HeaderJSONParser.parse(header)
+        } catch let error as JSONParseError {
+            switch error.problem {
+            case .syntax(let reason):
+                throw SafetensorsError.invalidJSON(file: file, offset: error.offset, reason: reason)
+            case let .duplicateKey(key, parent):
+                throw SafetensorsError.duplicateKey(file: file, key: key, parent: parent)
+            }
+        }
+        guard case .object(let members) = root else {
+            throw SafetensorsError.invalidLayout(file: file, key: nil, reason: "must be a JSON object, found \(root.kindName)")
+        }
+        var result = SafetensorsHeader(entries: [], metadata: [:])
+        for member in members {
+            if member.key == metadataKey {
+                result.metadata = try parseMetadata(member.value, file: file)
+            } else {
+                result.entries.append(try parseEntry(member, dataSize: dataSize, file: file))
+            }
+        }
+        try checkCoverage(result.entries, dataSize: dataSize, file: file)
+        return result
+    }
+
+    private enum UTF8Check { case valid, error(Int) }
+
+    private static func validateUTF8(_ bytes: [UInt8]) -> UTF8Check {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return .valid
+            case .error: return .error(offset)
+            }
+        }
+    }
+
+    private static func parseMetadata(_ value: JSONValue, file: String) throws -> [String: String] {
+        if value == .null { return [:] }
+        guard case .object(let members) = value else {
+            throw SafetensorsError.metadataNotString(file: file, key: metadataKey)
+        }
+        var metadata: [String: String] = [:]
+        for member in members {
+            guard case .string(let text) = member.value else {
+                throw SafetensorsError.metadataNotString(file: file, key: member.key)
+            }
+            metadata[member.key] = text
+        }
+        return metadata
+    }
+
+    private static func parseEntry(_ member: JSONMember, dataSize: Int, file: String) throws -> Entry {
+        let key = member.key
+        guard case .object(let fields) = member.value else {
+            throw SafetensorsError.invalidLayout(
+                file: file, key: key, reason: "a tensor entry must be an object, found \(member.value.kindName)")
+        }
+        let known = ["dtype", "shape", "data_offsets"]
+        if let unknown = fields.first(where: { !known.contains($0.key) }) {
+            throw SafetensorsError.invalidLayout(
+                file: file, key: key,
+                reason: "unexpected field \"\(unknown.key)\" (a tensor entry has only dtype, shape, data_offsets)")
+        }
+        func field(_ name: String) throws -> JSONValue {
+            guard let value = fields.first(where: { $0.key == name })?.value else {
+                throw SafetensorsError.missingField(file: file, key: key, field: name)
+            }
+            return value
+        }
+        func integers(_ name: String, _ expected: String) throws -> [Int] {
+            guard case .array(let items) = try field(name) else {
+                throw SafetensorsError.illTypedField(file: file, key: key, field: name, expected: expected)
+            }
+            return try items.map { item in
+                guard case .integer(let value) = item else {
+                    throw SafetensorsError.illTypedField(file: file, key: key, field: name, expected: expected)
+                }
+                return value
+            }
+        }
+
+        guard case .string(let dtypeName) = try field("dtype") else {
+            throw SafetensorsError.illTypedField(file: file, key: key, field: "dtype", expected: "a string")
+        }
+        let shape = try integers("shape", "an array of integers")
+        let offsets = try integers("data_offsets", "an array of two integers [begin, end]")
+        guard offsets.count == 2 else {
+            throw SafetensorsError.illTypedField(
+                file: file, key: key, field: "data_offsets", expected: "an array of two integers [begin, end]")
+        }
+        guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
+            throw SafetensorsError.unknownDType(file: file, key: key, dtype: dtypeName)
+        }
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw SafetensorsError.negativeShape(file: file, key: key, shape: shape)
+        }
+        let (begin, end) = (offsets[0], offsets[1])
+        guard begin <= end else {
+            throw SafetensorsError.beginAfterEnd(file: file, key: key, begin: begin, end: end)
+        }
+        guard begin >= 0, end <= dataSize else {
+            throw SafetensorsError.offsetsOutOfRange(file: file, key: key, begin: begin, end: end, dataSize: dataSize)
+        }
+        var byteCount = dtype.byteSize
+        for extent in shape {
+            let (product, overflow) = byteCount.multipliedReportingOverflow(by: extent)
+            guard !overflow else { throw SafetensorsError.shapeOverflow(file: file, key: key, shape: shape) }
+            byteCount = product
+        }
+        guard byteCount == end - begin else {
+            throw SafetensorsError.byteCountMismatch(file: file, key: key, expected: byteCount, found: end - begin)
+        }
+        return Entry(name: key, dtype: dtype, shape: shape, range: begin..<end)
+    }
+
+    /// Checks that the ranges tile `0..<dataSize` exactly.
+    private static func checkCoverage(_ entries: [Entry], dataSize: Int, file: String) throws {
+        let sorted = entries.sorted {
+            ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound)
+        }
+        var covered = 0
+        var previous: String?
+        for entry in sorted {
+            if entry.range.lowerBound < covered, let previous {
+                throw SafetensorsError.overlappingTensors(file: file, key: entry.name, other: previous)
+            }
+            if entry.range.lowerBound > covered {
+                throw SafetensorsError.holeInBuffer(
+                    file: file, begin: covered, end: entry.range.lowerBound, before: entry.name)
+            }
+            covered = entry.range.upperBound
+            previous = entry.name
+        }
+        if covered < dataSize {
+            throw SafetensorsError.holeInBuffer(file: file, begin: covered, end: dataSize, before: nil)
+        }
+    }
+
+    // MARK: - Writing
+
+    /// The order the reference writer lays tensors out in: dtype descending, then name by UTF-8 bytes.
+    static func writingOrder(_ a: SafetensorsTensor, _ b: SafetensorsTensor) -> Bool {
+        if a.dtype != b.dtype { return a.dtype > b.dtype }
+        return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+    }
+
+    /// The header bytes (JSON padded with spaces to a multiple of 8) for tensors already in writing order.
+    static func encode(_ tensors: [SafetensorsTensor], metadata: [String: String]) -> [UInt8] {
+        var json: [UInt8] = [UInt8(ascii: "{")]
+        var first = true
+        func comma() {
+            if !first { json.append(UInt8(ascii: ",")) }
+            first = false
+        }
+        if !metadata.isEmpty {
+            comma()
+            appendString(metadataKey, to: &json)
+            json.append(contentsOf: Array(":{".utf8))
+            let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (i, key) in keys.enumerated() {
+                if i > 0 { json.append(UInt8(ascii: ",")) }
+                appendString(key, to: &json)
+                json.append(UInt8(ascii: ":"))
+                appendString(metadata[key]!, to: &json)
+            }
+            json.append(UInt8(ascii: "}"))
+        }
+        var offset = 0
+        for tensor in tensors {
+            comma()
+            appendString(tensor.name, to: &json)
+            let shape = tensor.shape.map(String.init).joined(separator: ",")
+            let end = offset + tensor.bytes.count
+            let body = ":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+            json.append(contentsOf: Array(body.utf8))
+            offset = end
+        }
+        json.append(UInt8(ascii: "}"))
+        let padding = (8 - json.count % 8) % 8
+        json.append(contentsOf: [UInt8](repeating: UInt8(ascii: " "), count: padding))
+        return json
+    }
+
+    /// Appends a JSON string literal, escaped as serde_json does (short escapes, else \u00xx; non-ASCII raw).
+    private static func appendString(_ text: String, to json: inout [UInt8]) {
+        json.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): json.append(contentsOf: Array("\\\"".utf8))
+            case UInt8(ascii: "\\"): json.append(contentsOf: Array("\\\\".utf8))
+            case 0x08: json.append(contentsOf: Array("\\b".utf8))
+            case 0x0C: json.append(contentsOf: Array("\\f".utf8))
+            case 0x0A: json.append(contentsOf: Array("\\n".utf8))
+            case 0x0D: json.append(contentsOf: Array("\\r".utf8))
+            case 0x09: json.append(contentsOf: Array("\\t".utf8))
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                json.append(contentsOf: Array("\\u00".utf8))
+                json.append(hex[Int(byte >> 4)])
+                json.append(hex[Int(byte & 0xF)])
+            default: json.append(byte)
+            }
+        }
+        json.append(UInt8(ascii: "\""))
+    }
+}
