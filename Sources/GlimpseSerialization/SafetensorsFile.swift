@@ -29,8 +29,8 @@ public struct SafetensorsFile: Sendable, Equatable {
         let sorted = tensors.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         var index: [String: Int] = [:]
         for (i, tensor) in sorted.enumerated() {
-            precondition(index.updateValue(i, forKey: tensor.name) == nil,
-                         "SafetensorsFile: tensor name \"\(tensor.name)\" given twice")
+            let previous = index.updateValue(i, forKey: tensor.name)
+            precondition(previous == nil, "SafetensorsFile: tensor name \"\(tensor.name)\" given twice")
             precondition(tensor.name != SafetensorsHeader.metadataKey,
                          "SafetensorsFile: \"__metadata__\" is reserved and cannot name a tensor")
         }

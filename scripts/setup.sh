@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Glimpse needs on a fresh Debian machine (missing apt packages only) and builds
+# the release binary. Safe to run again: it does nothing that is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}" >&2
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -q >&2
+    $sudo apt-get install -y -q "${missing[@]}" >&2
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup: the Swift toolchain (6.x) is not on PATH; install it from https://swift.org/install/linux/ and rerun" >&2
+    exit 1
+fi
