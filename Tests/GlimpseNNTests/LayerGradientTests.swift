@@ -22,6 +22,24 @@ struct LayerGradientTests {
         #expect(result.passed(), "\(result)")
     }
 
+    @Test func convolutionFusedWithReLU() {
+        // Sequential runs a Conv2D followed by a ReLU as one fused step; it must match the two
+        // layers run separately, in value and in gradient.
+        var random = Self.rng()
+        var conv = Conv2D(inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, random: &random)
+        conv.bias = randomInput([4], seed: 13)
+        let fused = Sequential([("conv", conv), ("relu", ReLU())])
+        let input = randomInput([2, 3, 6, 5])
+        #expect(fused(input) == ReLU()(conv(input)))
+        var context = ForwardContext(random: SeededGenerator(seed: 1))
+        var copy = fused
+        #expect(copy.forward(input, context: &context).output == fused(input))
+        // The ReLU's kink lies where a convolution output crosses zero, so the step is small.
+        let result = gradientCheck(fused, input: input, epsilon: 1e-3)
+        #expect(result.passed(), "\(result)")
+        #expect(Set(result.errors.keys) == ["input", "conv.weight", "conv.bias"])
+    }
+
     @Test func maxPool() {
         for (kernel, stride) in [(2, 2), (3, 2), (2, 1)] {
             let result = gradientCheck(MaxPool2D(kernelSize: kernel, stride: stride), input: distinctInput([2, 3, 7, 6]))

@@ -64,35 +64,50 @@ public struct Conv2D: Layer {
     }
 
     /// Inference: `[N, C, H, W]` -> `[N, O, (H + 2p - kH) / s + 1, (W + 2p - kW) / s + 1]`.
+    ///
+    /// The bias rides along in the GEMM: the weights get the bias as an extra column and the
+    /// column matrix an extra row of ones, which saves a pass over the output.
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        convolve(input, relu: false)
+    }
+
+    /// The convolution, followed by ReLU applied image by image while the output is in cache
+    /// when `relu` is set (what `Sequential` uses for a Conv2D followed by a ReLU).
+    func convolve(_ input: Tensor, relu: Bool) -> Tensor {
         let g = geometry(input)
-        let (n, o, pixels) = (input.shape[0], outChannels, g.outPixels)
+        let (n, o, pixels, patch) = (input.shape[0], outChannels, g.outPixels, g.patchSize)
         let isPointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && stride == 1 && padding == 0
+        let k = bias == nil || isPointwise ? patch : patch + 1
+        let augmented = k == patch ? weight.scalars : Conv2D.appendingColumn(weight.scalars, bias!.scalars, rows: o)
         return Tensor(uninitializedShape: [n, o, g.outHeight, g.outWidth]) { out in
             input.withUnsafeBufferPointer { x in
-                weight.withUnsafeBufferPointer { w in
+                augmented.withUnsafeBufferPointer { w in
                     Compute.parallelChunks(n) { _, images in
-                        var columns = isPointwise ? [] : [Float](repeating: 0, count: g.patchSize * pixels)
+                        var columns = isPointwise ? [] : [Float](repeating: 1, count: k * pixels)
                         columns.withUnsafeMutableBufferPointer { col in
                             for image in images {
                                 let src = x.baseAddress! + image * g.imageSize
                                 let dst = out.baseAddress! + image * o * pixels
                                 if isPointwise {
-                                    BLAS.gemm(m: o, n: pixels, k: g.patchSize, a: w.baseAddress!, lda: g.patchSize,
+                                    BLAS.gemm(m: o, n: pixels, k: patch, a: w.baseAddress!, lda: patch,
                                               b: src, ldb: pixels, c: dst, ldc: pixels)
-                                } else {
-                                    Im2col.unfold(g, image: src, columns: col.baseAddress!)
-                                    BLAS.gemm(m: o, n: pixels, k: g.patchSize, a: w.baseAddress!, lda: g.patchSize,
-                                              b: col.baseAddress!, ldb: pixels, c: dst, ldc: pixels)
-                                }
-                                if let bias {
-                                    bias.withUnsafeBufferPointer { b in
-                                        for c in 0..<o {
-                                            let row = dst + c * pixels
-                                            let value = b[c]
-                                            for i in 0..<pixels { row[i] += value }
+                                    if let bias {
+                                        bias.withUnsafeBufferPointer { b in
+                                            for c in 0..<o {
+                                                let row = dst + c * pixels
+                                                let value = b[c]
+                                                for i in 0..<pixels { row[i] += value }
+                                            }
                                         }
                                     }
+                                } else {
+                                    // Rows 0..<patch are the patches; row `patch` (if any) stays all ones.
+                                    Im2col.unfold(g, image: src, columns: col.baseAddress!)
+                                    BLAS.gemm(m: o, n: pixels, k: k, a: w.baseAddress!, lda: k,
+                                              b: col.baseAddress!, ldb: pixels, c: dst, ldc: pixels)
+                                }
+                                if relu {
+                                    for i in 0..<(o * pixels) { dst[i] = max(dst[i], 0) }
                                 }
                             }
                         }
@@ -102,12 +117,37 @@ public struct Conv2D: Layer {
         }
     }
 
+    /// `matrix` `[rows, columns]` with `column` `[rows]` appended: `[rows, columns + 1]`.
+    static func appendingColumn(_ matrix: [Float], _ column: [Float], rows: Int) -> [Float] {
+        let columns = matrix.count / rows
+        var result = [Float]()
+        result.reserveCapacity(rows * (columns + 1))
+        for row in 0..<rows {
+            result.append(contentsOf: matrix[(row * columns)..<((row + 1) * columns)])
+            result.append(column[row])
+        }
+        return result
+    }
+
     /// Training forward; the pullback returns `dx` `[N, C, H, W]` and adds `weight` and `bias` gradients.
     public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let output = self(input)
         let layer = self
         return (output, { outputGradient, gradients in
-            layer.backward(input: input, outputGradient: outputGradient, gradients: &gradients)
+            layer.backward(input: input, outputGradient: outputGradient, reluOutput: nil, gradients: &gradients)
+        })
+    }
+
+    /// Training forward of this convolution followed by a ReLU, fused: the ReLU runs on each
+    /// image's output while it is in cache, and the pullback (which takes the gradient with
+    /// respect to the ReLU's output) masks each image's gradient the same way. Saves two
+    /// passes over the activations, which matter more than the arithmetic when both cores
+    /// share the memory bandwidth.
+    public func forwardWithReLU(_ input: Tensor) -> (output: Tensor, pullback: Pullback) {
+        let output = convolve(input, relu: true)
+        let layer = self
+        return (output, { outputGradient, gradients in
+            layer.backward(input: input, outputGradient: outputGradient, reluOutput: output, gradients: &gradients)
         })
     }
 
@@ -118,7 +158,8 @@ public struct Conv2D: Layer {
     /// space and transposed to `[C, O, kH, kW]`. That is one unfold and one GEMM writing NCHW
     /// directly, cheaper than the GEMM with a reduction over only O channels followed by the
     /// scatter-add of col2im, which remains the general path (strides > 1).
-    func backward(input: Tensor, outputGradient dy: Tensor, gradients: inout Gradients) -> Tensor {
+    /// With `reluOutput` (`[N, O, outH, outW]`), `outputGradient` is taken through the ReLU first.
+    func backward(input: Tensor, outputGradient dy: Tensor, reluOutput: Tensor?, gradients: inout Gradients) -> Tensor {
         let g = geometry(input)
         let (n, o, pixels, patch) = (input.shape[0], outChannels, g.outPixels, g.patchSize)
         precondition(dy.shape == [n, o, g.outHeight, g.outWidth], "Conv2D: output gradient \(dy.shape) does not match")
@@ -128,16 +169,26 @@ public struct Conv2D: Layer {
         let workers = Compute.workerCount(for: n)
         // The input gradient as a convolution of dy (stride 1 only).
         let skipInput = !computesInputGradient
+        // The transposed path unfolds dy (O * kH * kW rows); col2im writes C * kH * kW rows and
+        // adds them back: take whichever moves less memory.
         let transposedPath = stride == 1 && padding <= kh - 1 && padding <= kw - 1 && !skipInput
+            && outChannels <= inChannels
         let dyGeometry = ConvGeometry(channels: o, height: g.outHeight, width: g.outWidth, kernelHeight: kh, kernelWidth: kw,
                                       padY: kh - 1 - min(padding, kh - 1), padX: kw - 1 - min(padding, kw - 1))
         let flipped = transposedPath ? Conv2D.flippedTransposed(weight) : weight
-        // Per-worker accumulators: [workers, O * patch] and [workers, O].
-        var weightGradients = [Float](repeating: 0, count: wantWeight ? workers * o * patch : 0)
-        var biasGradients = [Float](repeating: 0, count: wantBias ? workers * o : 0)
-        let scratchSize = max(patch * pixels, transposedPath ? dyGeometry.patchSize * dyGeometry.outPixels : 0)
+        // With both gradients wanted, a row of ones under the columns makes the weight GEMM also
+        // produce the bias gradient (its last row): dWeight^T and dBias in one pass.
+        let fusedBias = wantWeight && wantBias
+        let rowsK = fusedBias ? patch + 1 : patch
+        // Per-worker accumulators: [workers, rowsK * O] (transposed weight gradient) and [workers, O].
+        var weightGradients = [Float](repeating: 0, count: wantWeight ? workers * rowsK * o : 0)
+        var biasGradients = [Float](repeating: 0, count: wantBias && !fusedBias ? workers * o : 0)
+        let scratchSize = max(rowsK * pixels, transposedPath ? dyGeometry.patchSize * dyGeometry.outPixels : 0)
         var dx = transposedPath ? Tensor(uninitializedShape: input.shape) { _ in } : Tensor(zeros: input.shape)
         if skipInput && !wantWeight && !wantBias { return dx }
+        let reluScalars = reluOutput?.scalars ?? []
+        reluScalars.withUnsafeBufferPointer { yAll in
+        let relu: UnsafePointer<Float>? = reluOutput == nil ? nil : yAll.baseAddress
         input.withUnsafeBufferPointer { x in
             dy.withUnsafeBufferPointer { dyp in
                 flipped.withUnsafeBufferPointer { w in
@@ -146,20 +197,36 @@ public struct Conv2D: Layer {
                             biasGradients.withUnsafeMutableBufferPointer { dbAll in
                                 Compute.parallelChunks(n, workers: workers) { worker, images in
                                     var columns = [Float](repeating: 0, count: scratchSize)
+                                    let onesRow = [Float](repeating: 1, count: fusedBias ? pixels : 0)
+                                    var masked = [Float](repeating: 0, count: reluOutput == nil ? 0 : o * pixels)
+                                    masked.withUnsafeMutableBufferPointer { maskedGradient in
                                     columns.withUnsafeMutableBufferPointer { col in
                                         for image in images {
                                             let src = x.baseAddress! + image * g.imageSize
-                                            let grad = dyp.baseAddress! + image * o * pixels
+                                            var grad = UnsafePointer(dyp.baseAddress! + image * o * pixels)
+                                            if let y = relu {
+                                                // through the fused ReLU: pass the gradient where the output is positive
+                                                let yImage = y + image * o * pixels
+                                                let target = maskedGradient.baseAddress!
+                                                for i in 0..<(o * pixels) { target[i] = yImage[i] > 0 ? grad[i] : 0 }
+                                                grad = UnsafePointer(target)
+                                            }
                                             let target = dxp.baseAddress! + image * g.imageSize
                                             if wantWeight {
                                                 // dWeight^T [patch, O] += columns [patch, pixels] x dy[n]^T:
                                                 // OpenBLAS runs this shape faster than dy[n] x columns^T.
                                                 Im2col.unfold(g, image: src, columns: col.baseAddress!)
-                                                BLAS.gemm(transposeB: true, m: patch, n: o, k: pixels,
+                                                if fusedBias {
+                                                    // the unfold (or the dy unfold below) overwrote the ones
+                                                    onesRow.withUnsafeBufferPointer {
+                                                        (col.baseAddress! + patch * pixels).update(from: $0.baseAddress!, count: pixels)
+                                                    }
+                                                }
+                                                BLAS.gemm(transposeB: true, m: rowsK, n: o, k: pixels,
                                                           a: col.baseAddress!, lda: pixels, b: grad, ldb: pixels,
-                                                          beta: 1, c: dwAll.baseAddress! + worker * o * patch, ldc: o)
+                                                          beta: 1, c: dwAll.baseAddress! + worker * rowsK * o, ldc: o)
                                             }
-                                            if wantBias {
+                                            if wantBias && !fusedBias {
                                                 let db = dbAll.baseAddress! + worker * o
                                                 for c in 0..<o {
                                                     var sum: Float = 0
@@ -186,6 +253,7 @@ public struct Conv2D: Layer {
                                             }
                                         }
                                     }
+                                    }
                                 }
                             }
                         }
@@ -193,15 +261,19 @@ public struct Conv2D: Layer {
                 }
             }
         }
+        }
         if wantWeight {
-            let transposed = Conv2D.sumWorkers(weightGradients, workers)  // [patch, O]
+            let transposed = Conv2D.sumWorkers(weightGradients, workers)  // [rowsK, O]
             gradients.accumulate("weight", Tensor(uninitializedShape: weight.shape) { dw in
                 for row in 0..<o {
                     for column in 0..<patch { dw[row * patch + column] = transposed[column * o + row] }
                 }
             })
+            if fusedBias {
+                gradients.accumulate("bias", Tensor(shape: [o], scalars: Array(transposed[(patch * o)...])))
+            }
         }
-        if wantBias {
+        if wantBias && !fusedBias {
             gradients.accumulate("bias", Tensor(shape: [o], scalars: Conv2D.sumWorkers(biasGradients, workers)))
         }
         return dx

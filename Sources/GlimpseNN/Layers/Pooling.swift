@@ -40,6 +40,27 @@ public struct MaxPool2D: Layer {
                     for plane in range {
                         let src = x.baseAddress! + plane * h * w
                         let dst = out.baseAddress! + plane * oh * ow
+                        if k == 2 && s == 2 && p == 0 {
+                            // The common 2x2 / stride 2 window, without the general bounds logic.
+                            for oy in 0..<oh {
+                                let top = src + 2 * oy * w, bottom = top + w
+                                let rowBase = Int32(plane * h * w + 2 * oy * w)
+                                for ox in 0..<ow {
+                                    // Branch-free selection: on random data the winner is unpredictable,
+                                    // and mispredicted branches cost more than the comparisons.
+                                    let x0 = 2 * ox
+                                    let a = top[x0], b = top[x0 + 1], c = bottom[x0], d = bottom[x0 + 1]
+                                    let ab = b > a, cd = d > c
+                                    let upper = ab ? b : a, lower = cd ? d : c
+                                    let upperIndex = Int32(x0) &+ (ab ? 1 : 0)
+                                    let lowerIndex = Int32(w + x0) &+ (cd ? 1 : 0)
+                                    let bottomWins = lower > upper
+                                    dst[oy * ow + ox] = bottomWins ? lower : upper
+                                    winners?[plane * oh * ow + oy * ow + ox] = rowBase &+ (bottomWins ? lowerIndex : upperIndex)
+                                }
+                            }
+                            continue
+                        }
                         for oy in 0..<oh {
                             let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
                             for ox in 0..<ow {
