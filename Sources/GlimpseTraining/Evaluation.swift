@@ -7,6 +7,8 @@ import GlimpseTensor
 public struct ClassificationReport: Sendable, Equatable {
     /// `confusion[truth][predicted]` counts.
     public var confusion: [[Int]]
+    /// Every prediction, in evaluation order.
+    public var predictions: [Int] = []
 
     /// Creates an empty report for `classes` classes.
     public init(classes: Int) {
@@ -23,6 +25,7 @@ public struct ClassificationReport: Sendable, Equatable {
     /// Adds one prediction.
     public mutating func record(truth: Int, predicted: Int) {
         confusion[truth][predicted] += 1
+        predictions.append(predicted)
     }
 
     /// The confusion matrix as aligned text, truth in rows and predictions in columns.

@@ -58,9 +58,10 @@ struct EvalMNIST: ParsableCommand {
             var shown = full
             if precision == "f16" {
                 let half = MNISTTrainer.evaluate(model.roundedToHalf(), on: testSet, halfPrecisionActivations: true)
-                print(String(format: "float16 accuracy: %.2f%% (%d/%d), change %+.2f points, %d predictions differ in count",
+                let changed = zip(full.predictions, half.predictions).filter { $0 != $1 }.count
+                print(String(format: "float16 accuracy: %.2f%% (%d/%d), change %+.2f points; %d of %d predictions differ from float32",
                              100 * half.accuracy, half.correct, half.total, 100 * (half.accuracy - full.accuracy),
-                             abs(half.correct - full.correct)))
+                             changed, full.total))
                 shown = half
             }
             print("confusion matrix (\(precision)):")
