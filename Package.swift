@@ -33,15 +33,16 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
 
         // MARK: - Public API
-        .target(name: "GlimpseTensor", dependencies: ["CBLAS", "CMalloc"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseTensor", dependencies: ["CBLAS", "CMalloc"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "CZlib"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseTraining",
             dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData"],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",

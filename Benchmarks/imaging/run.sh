@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 OUT=.build-bench-imaging
 mkdir -p $OUT
 S=Sources/GlimpseImaging
-swiftc -Ounchecked -wmo -parse-as-library -module-name GlimpseImagingBench -I Sources/CPNG -I Sources/CJPEG \
+swiftc -O -wmo -parse-as-library -module-name GlimpseImagingBench -I Sources/CPNG -I Sources/CJPEG \
   Benchmarks/imaging/DecodeBenchmark.swift $S/ImagingError.swift $S/Image.swift $S/LabelMap.swift \
   $S/ImageFormat.swift $S/PNG.swift $S/JPEG.swift $S/EXIF.swift $S/Geometry.swift $S/ImageFile.swift \
   -o $OUT/decode-bench 2>/dev/null

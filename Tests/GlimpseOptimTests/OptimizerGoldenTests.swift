@@ -78,13 +78,13 @@ struct GoldenRun: Sendable, CustomTestStringConvertible {
             [0.497168481, -0.949836969, 1.86859512, 0.0690840036, 2.76903224, -0.358394772],
             [0.392663449, -0.796221912, 1.81469464, 0.0505287647, 2.65655065, -0.455868602],
         ]),
-        GoldenRun(name: "nesterov", make: { Nesterov(momentum: 0.9) }, learningRate: 0.1, expected: [
+        GoldenRun(name: "nesterov", make: { Momentum(momentum: 0.9, nesterov: true) }, learningRate: 0.1, expected: [
             [0.481000006, -0.962000012, 1.94299996, 0.0759999976, 2.90499997, -0.25],
             [0.529900014, -0.9648, 1.91869998, 0.0703999922, 2.95950007, -0.382999986],
             [0.537410021, -1.03432, 2.01082993, 0.0833599865, 2.91604996, -0.420699984],
             [0.358669013, -0.775887966, 2.00174689, 0.0380239822, 2.90894485, -0.577629983],
         ]),
-        GoldenRun(name: "nesterovDecay", make: { Nesterov(momentum: 0.9, weightDecay: 0.1) }, learningRate: 0.1, expected: [
+        GoldenRun(name: "nesterovDecay", make: { Momentum(momentum: 0.9, nesterov: true, weightDecay: 0.1) }, learningRate: 0.1, expected: [
             [0.471500009, -0.943000019, 1.90499997, 0.0759999976, 2.84800005, -0.245250002],
             [0.507391512, -0.919782996, 1.82830501, 0.0689559951, 2.8240881, -0.371565253],
             [0.497796923, -0.956898808, 1.85568666, 0.0799902305, 2.68204165, -0.398396492],
@@ -166,7 +166,7 @@ struct OptimizerGoldenTests {
 
     @Test("names and hyperparameters for checkpoint metadata")
     func metadata() {
-        let optimizers: [any Optimizer] = [SGD(), Momentum(), Nesterov(), AdaGrad(), RMSProp(), Adam()]
+        let optimizers: [any Optimizer] = [SGD(), Momentum(), Momentum(nesterov: true), AdaGrad(), RMSProp(), Adam()]
         #expect(optimizers.map(\.name) == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
         #expect(Adam(weightDecay: 0.01, decoupled: true).hyperparameters == [
             "beta1": "0.9", "beta2": "0.999", "epsilon": "1e-08", "weightDecay": "0.01", "decoupled": "true",

@@ -8,7 +8,7 @@ import Testing
 /// The stateful optimizers, with settings that exercise every term (weight decay included).
 let statefulOptimizers: [OptimizerCase] = [
     OptimizerCase(name: "momentum") { Momentum(momentum: 0.9, weightDecay: 0.01) },
-    OptimizerCase(name: "nesterov") { Nesterov(momentum: 0.8, weightDecay: 0.01) },
+    OptimizerCase(name: "nesterov") { Momentum(momentum: 0.8, nesterov: true, weightDecay: 0.01) },
     OptimizerCase(name: "adagrad") { AdaGrad(weightDecay: 0.01) },
     OptimizerCase(name: "rmsprop") { RMSProp(weightDecay: 0.01) },
     OptimizerCase(name: "adam") { Adam(weightDecay: 0.01) },
