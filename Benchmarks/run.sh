@@ -2,7 +2,7 @@
 # Benchmarks/run.sh: DeepConvNet training step and inference, Glimpse vs PyTorch (CPU), at 1 and 2
 # threads, next to this machine's OpenBLAS SGEMM peak. Prints a Markdown table; see Benchmarks/README.md.
 #
-# usage: Benchmarks/run.sh [--reps N] [--quick] [--threads "1 2"] [--out FILE.jsonl] [--bin PATH]
+# usage: Benchmarks/run.sh [--reps N] [--rounds N] [--quick] [--threads "1 2"] [--out FILE.jsonl] [--bin PATH]
 #   --reps N       timed repetitions per measurement (default 30; SGEMM uses at most 10)
 #   --quick        5 reps, 1 warm-up, SGEMM at n=2048 only: checks the harness, numbers are rough
 #   --threads L    thread counts, space- or comma-separated (default "1 2")
@@ -15,6 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 REPS=30
+ROUNDS=3
 WARMUP=5
 QUICK=0
 THREADS="1 2"
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --reps) REPS="${2:?--reps needs a number}"; shift 2 ;;
         --reps=*) REPS="${1#*=}"; shift ;;
+        --rounds) ROUNDS="${2:?--rounds needs a number}"; shift 2 ;;
         --quick) QUICK=1; shift ;;
         --threads) THREADS="${2:?--threads needs a list}"; shift 2 ;;
         --threads=*) THREADS="${1#*=}"; shift ;;
@@ -39,7 +41,7 @@ done
 THREADS="${THREADS//,/ }"
 SGEMM_SIZES="1536,2048,2560"
 if [ "$QUICK" = 1 ]; then
-    REPS=5; WARMUP=1; SGEMM_SIZES="2048"
+    REPS=5; WARMUP=1; SGEMM_SIZES="2048"; ROUNDS=1
 fi
 case "$REPS" in ''|*[!0-9]*|0) echo "run.sh: --reps needs a positive integer" >&2; exit 2 ;; esac
 SGEMM_REPS=$(( REPS < 10 ? REPS : 10 ))
@@ -176,15 +178,20 @@ if [ -n "$BIN" ]; then
     for n in $THREADS; do
         run_step openblas "sgemm" "$n" "$BIN" sgemm --threads "$n" --reps "$SGEMM_REPS" --warmup "$SGEMM_WARMUP" --sizes "$SGEMM_SIZES"
     done
-    for n in $THREADS; do
-        run_step glimpse "deepconvnet" "$n" "$BIN" deepconvnet --threads "$n" --reps "$REPS" --warmup "$WARMUP"
-    done
 fi
-if [ "$TORCH_OK" = 1 ]; then
+# Glimpse and PyTorch alternate, round after round, so that a slow spell of this shared machine
+# hits both alike; the table takes the median over the rounds of each round's median.
+for round in $(seq 1 "$ROUNDS"); do
     for n in $THREADS; do
-        run_step pytorch "pytorch deepconvnet" "$n" "$PY" "$ROOT/Benchmarks/pytorch_deepconvnet.py" --threads "$n" --reps "$REPS" --warmup "$WARMUP"
+        if [ -n "$BIN" ]; then
+            run_step glimpse "deepconvnet (round $round)" "$n" "$BIN" deepconvnet --threads "$n" --reps "$REPS" --warmup "$WARMUP"
+        fi
+        if [ "$TORCH_OK" = 1 ]; then
+            run_step pytorch "pytorch deepconvnet (round $round)" "$n" "$PY" "$ROOT/Benchmarks/pytorch_deepconvnet.py" \
+                --threads "$n" --reps "$REPS" --warmup "$WARMUP"
+        fi
     done
-fi
+done
 
 record impl env metric loadavg_after value "$(cut -d' ' -f1-3 /proc/loadavg)"
 

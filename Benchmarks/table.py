@@ -12,6 +12,7 @@ Input lines (anything else is ignored):
 
 import argparse
 import json
+import statistics
 import sys
 
 # DeepConvNet on [N, 1, 28, 28]: (name, kind, in_channels, out_channels, input_hw, padding) for
@@ -58,9 +59,11 @@ def load(path):
             if metric == "error":
                 errors.append(rec)
             elif "median" in rec and "threads" in rec and rec["median"] is not None:
-                results[(impl, metric, int(rec["threads"]))] = float(rec["median"])
+                # several rounds: keep them all, reduce to their median below
+                results.setdefault((impl, metric, int(rec["threads"])), []).append(float(rec["median"]))
             elif "value" in rec:
                 info[(impl, metric)] = rec["value"]
+    results = {key: statistics.median(values) for key, values in results.items()}
     return results, info, errors
 
 
@@ -152,7 +155,7 @@ def main():
     out.append("Glimpse/PyTorch: for milliseconds below 1 means Glimpse is faster; for images/s above 1 "
                "means Glimpse is faster. % SGEMM peak = achieved GFLOP/s over OpenBLAS SGEMM GFLOP/s at the "
                "same thread count (training: FLOPs above / step time; inference: forward FLOPs per image x images/s). "
-               "Medians over the timed repetitions, after warm-up.")
+               "Each figure is the median over the rounds (Glimpse and PyTorch alternating) of each round's median over its timed repetitions, after warm-up.")
     if over_peak:
         out.append("")
         out.append("Warning: a result above 100% of the SGEMM peak means the SGEMM measurement was disturbed "

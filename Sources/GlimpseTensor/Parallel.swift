@@ -37,27 +37,40 @@ public enum Compute {
         #endif
     }
 
-    /// Runs `body(worker, range)` over `0..<count` split into contiguous chunks, one per worker.
+    /// Chunks per thread when work is split: more chunks than threads let a thread that the
+    /// machine slowed down (a shared, virtualised CPU) fall behind without holding up the rest.
+    static let chunksPerThread = 4
+
+    /// Runs `body(chunk, range)` over `0..<count` split into contiguous chunks, on at most
+    /// `Compute.threads` threads, each taking the next unstarted chunk.
     ///
-    /// The split depends only on `count` and `workers`, so results that are reduced per worker
-    /// and then summed in worker order are reproducible for a given thread count.
-    public static func parallelChunks(_ count: Int, workers requested: Int? = nil,
-                                      _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
-        let workers = max(1, min(requested ?? threads, count))
+    /// The split depends only on `count` and the chunk count, never on which thread ran which
+    /// chunk, so results reduced per chunk and then summed in chunk order are reproducible
+    /// for a given thread count.
+    ///
+    /// - Parameter chunks: the number of chunks (default `chunkCount(for: count)`).
+    public static func parallelChunks(_ count: Int, chunks requested: Int? = nil,
+                                      _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         if count == 0 { return }
+        let chunks = max(1, min(requested ?? chunkCount(for: count), count))
+        let workers = min(threads, chunks)
         if workers == 1 {
-            body(0, 0..<count)
+            for chunk in 0..<chunks { body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let lo = count * worker / workers
-            let hi = count * (worker + 1) / workers
-            body(worker, lo..<hi)
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if chunk >= chunks { return }
+                body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+            }
         }
     }
 
-    /// The number of workers `parallelChunks(count)` will use.
-    public static func workerCount(for count: Int) -> Int {
-        max(1, min(threads, count))
+    /// The number of chunks `parallelChunks(count)` splits `count` items into: 1 on one
+    /// thread, otherwise a few per thread.
+    public static func chunkCount(for count: Int) -> Int {
+        threads == 1 ? 1 : max(1, min(threads * chunksPerThread, count))
     }
 }

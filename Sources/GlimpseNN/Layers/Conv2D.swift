@@ -8,8 +8,9 @@
 //   dWeight += dy[n] * columns^T                  [O, C*kH*kW] (computed transposed)
 //   dColumns = weight^T * dy[n]                   [C*kH*kW, outH*outW]
 //   dx[n]    = col2im(dColumns)
-// Images are split across `Compute.threads` workers, each with its own scratch and its own
-// weight-gradient accumulator; the accumulators are summed in worker order.
+// Images are split into chunks shared out among `Compute.threads` threads; each chunk has its
+// own scratch and its own weight-gradient accumulator, summed in chunk order (so the result does
+// not depend on which thread ran which chunk).
 
 import GlimpseTensor
 
@@ -166,7 +167,7 @@ public struct Conv2D: Layer {
         let (kh, kw) = (g.kernelHeight, g.kernelWidth)
         let wantWeight = gradients.wants("weight")
         let wantBias = bias != nil && gradients.wants("bias")
-        let workers = Compute.workerCount(for: n)
+        let workers = Compute.chunkCount(for: n)  // one gradient accumulator per chunk
         // The input gradient as a convolution of dy (stride 1 only).
         let skipInput = !computesInputGradient
         // The transposed path unfolds dy (O * kH * kW rows); col2im writes C * kH * kW rows and
@@ -195,7 +196,7 @@ public struct Conv2D: Layer {
                     dx.withUnsafeMutableBufferPointer { dxp in
                         weightGradients.withUnsafeMutableBufferPointer { dwAll in
                             biasGradients.withUnsafeMutableBufferPointer { dbAll in
-                                Compute.parallelChunks(n, workers: workers) { worker, images in
+                                Compute.parallelChunks(n, chunks: workers) { worker, images in
                                     var columns = [Float](repeating: 0, count: scratchSize)
                                     let onesRow = [Float](repeating: 1, count: fusedBias ? pixels : 0)
                                     var masked = [Float](repeating: 0, count: reluOutput == nil ? 0 : o * pixels)
