@@ -20,27 +20,9 @@ public struct Sequential: Layer {
         layers.first { $0.name == name }?.layer
     }
 
-    /// Inference through every child (a Conv2D followed by a ReLU runs fused).
+    /// Inference through every child.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        var x = input
-        var index = 0
-        while index < layers.count {
-            if let conv = fusableConvolution(at: index) {
-                x = conv.convolve(x, relu: true)
-                index += 2
-            } else {
-                x = layers[index].layer(x)
-                index += 1
-            }
-        }
-        return x
-    }
-
-    /// The Conv2D at `index` when the next layer is a ReLU: the pair runs as one fused step,
-    /// which computes exactly what the two layers compute one after the other.
-    func fusableConvolution(at index: Int) -> Conv2D? {
-        guard index + 1 < layers.count, layers[index + 1].layer is ReLU else { return nil }
-        return layers[index].layer as? Conv2D
+        layers.reduce(input) { x, child in child.layer(x) }
     }
 
     /// Inference that rounds every child's output to Float16 and back: what storing activations
@@ -56,21 +38,10 @@ public struct Sequential: Layer {
         var pullbacks = [(String, Pullback)]()
         pullbacks.reserveCapacity(layers.count)
         var x = input
-        var index = 0
-        while index < layers.count {
-            if let conv = fusableConvolution(at: index) {
-                // The fused pullback takes the gradient at the ReLU's output; the ReLU itself
-                // has no parameters, so nothing is recorded under its name.
-                let (y, pullback) = conv.forwardWithReLU(x)
-                pullbacks.append((layers[index].name, pullback))
-                x = y
-                index += 2
-            } else {
-                let (y, pullback) = layers[index].layer.forward(x, context: &context)
-                pullbacks.append((layers[index].name, pullback))
-                x = y
-                index += 1
-            }
+        for index in layers.indices {
+            let (y, pullback) = layers[index].layer.forward(x, context: &context)
+            pullbacks.append((layers[index].name, pullback))
+            x = y
         }
         return (x, { dy, gradients in
             var g = dy

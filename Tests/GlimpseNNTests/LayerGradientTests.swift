@@ -22,9 +22,9 @@ struct LayerGradientTests {
         #expect(result.passed(), "\(result)")
     }
 
-    @Test func convolutionFusedWithReLU() {
-        // Sequential runs a Conv2D followed by a ReLU as one fused step; it must match the two
-        // layers run separately, in value and in gradient.
+    @Test func convolutionThenReLU() {
+        // The pair every CNN here is built from, through Sequential: values as the layers give
+        // them one by one, gradients by central differences.
         var random = Self.rng()
         var conv = Conv2D(inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, random: &random)
         conv.bias = randomInput([4], seed: 13)

@@ -69,12 +69,6 @@ public struct Conv2D: Layer {
     /// The bias rides along in the GEMM: the weights get the bias as an extra column and the
     /// column matrix an extra row of ones, which saves a pass over the output.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        convolve(input, relu: false)
-    }
-
-    /// The convolution, followed by ReLU applied image by image while the output is in cache
-    /// when `relu` is set (what `Sequential` uses for a Conv2D followed by a ReLU).
-    func convolve(_ input: Tensor, relu: Bool) -> Tensor {
         let g = geometry(input)
         let (n, o, pixels, patch) = (input.shape[0], outChannels, g.outPixels, g.patchSize)
         let isPointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && stride == 1 && padding == 0
@@ -107,9 +101,6 @@ public struct Conv2D: Layer {
                                     BLAS.gemm(m: o, n: pixels, k: k, a: w.baseAddress!, lda: k,
                                               b: col.baseAddress!, ldb: pixels, c: dst, ldc: pixels)
                                 }
-                                if relu {
-                                    for i in 0..<(o * pixels) { dst[i] = max(dst[i], 0) }
-                                }
                             }
                         }
                     }
@@ -135,20 +126,7 @@ public struct Conv2D: Layer {
         let output = self(input)
         let layer = self
         return (output, { outputGradient, gradients in
-            layer.backward(input: input, outputGradient: outputGradient, reluOutput: nil, gradients: &gradients)
-        })
-    }
-
-    /// Training forward of this convolution followed by a ReLU, fused: the ReLU runs on each
-    /// image's output while it is in cache, and the pullback (which takes the gradient with
-    /// respect to the ReLU's output) masks each image's gradient the same way. Saves two
-    /// passes over the activations, which matter more than the arithmetic when both cores
-    /// share the memory bandwidth.
-    public func forwardWithReLU(_ input: Tensor) -> (output: Tensor, pullback: Pullback) {
-        let output = convolve(input, relu: true)
-        let layer = self
-        return (output, { outputGradient, gradients in
-            layer.backward(input: input, outputGradient: outputGradient, reluOutput: output, gradients: &gradients)
+            layer.backward(input: input, outputGradient: outputGradient, gradients: &gradients)
         })
     }
 
@@ -159,8 +137,7 @@ public struct Conv2D: Layer {
     /// space and transposed to `[C, O, kH, kW]`. That is one unfold and one GEMM writing NCHW
     /// directly, cheaper than the GEMM with a reduction over only O channels followed by the
     /// scatter-add of col2im, which remains the general path (strides > 1).
-    /// With `reluOutput` (`[N, O, outH, outW]`), `outputGradient` is taken through the ReLU first.
-    func backward(input: Tensor, outputGradient dy: Tensor, reluOutput: Tensor?, gradients: inout Gradients) -> Tensor {
+    func backward(input: Tensor, outputGradient dy: Tensor, gradients: inout Gradients) -> Tensor {
         let g = geometry(input)
         let (n, o, pixels, patch) = (input.shape[0], outChannels, g.outPixels, g.patchSize)
         precondition(dy.shape == [n, o, g.outHeight, g.outWidth], "Conv2D: output gradient \(dy.shape) does not match")
@@ -187,9 +164,6 @@ public struct Conv2D: Layer {
         let scratchSize = max(rowsK * pixels, transposedPath ? dyGeometry.patchSize * dyGeometry.outPixels : 0)
         var dx = transposedPath ? Tensor(uninitializedShape: input.shape) { _ in } : Tensor(zeros: input.shape)
         if skipInput && !wantWeight && !wantBias { return dx }
-        let reluScalars = reluOutput?.scalars ?? []
-        reluScalars.withUnsafeBufferPointer { yAll in
-        let relu: UnsafePointer<Float>? = reluOutput == nil ? nil : yAll.baseAddress
         input.withUnsafeBufferPointer { x in
             dy.withUnsafeBufferPointer { dyp in
                 flipped.withUnsafeBufferPointer { w in
@@ -199,19 +173,10 @@ public struct Conv2D: Layer {
                                 Compute.parallelChunks(n, chunks: workers) { worker, images in
                                     var columns = [Float](repeating: 0, count: scratchSize)
                                     let onesRow = [Float](repeating: 1, count: fusedBias ? pixels : 0)
-                                    var masked = [Float](repeating: 0, count: reluOutput == nil ? 0 : o * pixels)
-                                    masked.withUnsafeMutableBufferPointer { maskedGradient in
                                     columns.withUnsafeMutableBufferPointer { col in
                                         for image in images {
                                             let src = x.baseAddress! + image * g.imageSize
-                                            var grad = UnsafePointer(dyp.baseAddress! + image * o * pixels)
-                                            if let y = relu {
-                                                // through the fused ReLU: pass the gradient where the output is positive
-                                                let yImage = y + image * o * pixels
-                                                let target = maskedGradient.baseAddress!
-                                                for i in 0..<(o * pixels) { target[i] = yImage[i] > 0 ? grad[i] : 0 }
-                                                grad = UnsafePointer(target)
-                                            }
+                                            let grad = dyp.baseAddress! + image * o * pixels
                                             let target = dxp.baseAddress! + image * g.imageSize
                                             if wantWeight {
                                                 // dWeight^T [patch, O] += columns [patch, pixels] x dy[n]^T:
@@ -254,14 +219,12 @@ public struct Conv2D: Layer {
                                             }
                                         }
                                     }
-                                    }
                                 }
                             }
                         }
                     }
                 }
             }
-        }
         }
         if wantWeight {
             let transposed = Conv2D.sumWorkers(weightGradients, workers)  // [rowsK, O]
