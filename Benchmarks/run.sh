@@ -116,8 +116,15 @@ record impl env metric note value "$ENV_NOTE"
 # run_step IMPL STEP THREADS CMD...: runs CMD, keeps its JSON lines; on failure records an error line.
 run_step() {
     local impl="$1" step="$2" threads="$3"; shift 3
-    say "$step, $threads thread(s): $*"
-    "$@" > "$TMP/stdout" 2> "$TMP/stderr"
+    # Runs on N threads are pinned to CPUs 0..N-1, the same ones for every implementation: the
+    # vCPUs of a shared virtual machine need not be equally fast (here one was often ~30% slower),
+    # and an unpinned single-threaded run lands on either.
+    local pin=()
+    if command -v taskset >/dev/null 2>&1 && [ "$threads" -le "$(nproc)" ]; then
+        pin=(taskset -c "0-$((threads - 1))")
+    fi
+    say "$step, $threads thread(s): ${pin[*]} $*"
+    "${pin[@]}" "$@" > "$TMP/stdout" 2> "$TMP/stderr"
     local rc=$?
     cat "$TMP/stderr" >&2
     grep '^{' "$TMP/stdout" | tee -a "$OUT" >&2
