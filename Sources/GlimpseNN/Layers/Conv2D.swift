@@ -5,9 +5,10 @@
 //   y[n]    = weight * columns + bias             [O, outH*outW], written straight into NCHW
 // Backward, per image, recomputing the columns (they stay in L2 cache; storing them for a
 // whole batch would cost more memory traffic than recomputing them):
-//   dWeight += dy[n] * columns^T                  [O, C*kH*kW] (computed transposed)
-//   dColumns = weight^T * dy[n]                   [C*kH*kW, outH*outW]
-//   dx[n]    = col2im(dColumns)
+//   dWeight += dy[n] * columns^T                  [O, C*kH*kW] (computed transposed, with the
+//                                                 bias gradient from an extra row of ones)
+//   dx[n]    = col2im(weight^T * dy[n])           general path, or for stride 1 when O <= C:
+//   dx[n]    = flipped(weight)^T * im2col(pad(dy[n]))   a convolution of dy, no scatter-add
 // Images are split into chunks shared out among `Compute.threads` threads; each chunk has its
 // own scratch and its own weight-gradient accumulator, summed in chunk order (so the result does
 // not depend on which thread ran which chunk).
@@ -134,9 +135,9 @@ public struct Conv2D: Layer {
     ///
     /// For stride 1 with `padding <= k - 1` the input gradient is itself a convolution: the
     /// output gradient, padded by `k - 1 - padding`, correlated with the weights flipped in
-    /// space and transposed to `[C, O, kH, kW]`. That is one unfold and one GEMM writing NCHW
-    /// directly, cheaper than the GEMM with a reduction over only O channels followed by the
-    /// scatter-add of col2im, which remains the general path (strides > 1).
+    /// space and transposed to `[C, O, kH, kW]`. That is one unfold of O channels and one GEMM
+    /// writing NCHW directly; it is used when O <= C, where it moves less memory than the GEMM
+    /// into C * kH * kW columns plus the scatter-add of col2im, the general path.
     func backward(input: Tensor, outputGradient dy: Tensor, gradients: inout Gradients) -> Tensor {
         let g = geometry(input)
         let (n, o, pixels, patch) = (input.shape[0], outChannels, g.outPixels, g.patchSize)
@@ -158,7 +159,7 @@ public struct Conv2D: Layer {
         // produce the bias gradient (its last row): dWeight^T and dBias in one pass.
         let fusedBias = wantWeight && wantBias
         let rowsK = fusedBias ? patch + 1 : patch
-        // Per-worker accumulators: [workers, rowsK * O] (transposed weight gradient) and [workers, O].
+        // Per-chunk accumulators: [chunks, rowsK * O] (transposed weight gradient) and [chunks, O].
         var weightGradients = [Float](repeating: 0, count: wantWeight ? workers * rowsK * o : 0)
         var biasGradients = [Float](repeating: 0, count: wantBias && !fusedBias ? workers * o : 0)
         let scratchSize = max(rowsK * pixels, transposedPath ? dyGeometry.patchSize * dyGeometry.outPixels : 0)
