@@ -199,3 +199,22 @@ struct LayerGradientTests {
         #expect(wrongLinear.errors["weight"]! > 0.1)
     }
 }
+
+@Suite("Gradient checks: blocks")
+struct BlockGradientTests {
+    @Test func fireModule() {
+        var random = SeededGenerator(seed: 4)
+        var fire = Fire(inChannels: 3, squeeze: 2, expand1x1: 3, expand3x3: 2, random: &random)
+        fire.updateParameters { name, p in if name.hasSuffix("bias") { p = randomInput(p.shape, seed: 31) } }
+        let result = gradientCheck(fire, input: randomInput([2, 3, 5, 4]), epsilon: 1e-3)
+        #expect(result.passed(), "\(result)")
+        #expect(Set(fire.parameters.keys) == ["squeeze.weight", "squeeze.bias", "expand1x1.weight", "expand1x1.bias",
+                                              "expand3x3.weight", "expand3x3.bias"])
+        #expect(fire(randomInput([1, 3, 5, 4])).shape == [1, 5, 5, 4])
+    }
+
+    @Test func squeezeNetShapes() {
+        let net = SqueezeNet.make(classes: 10, seed: 1)
+        #expect(net(Tensor(zeros: [1, 3, 227, 227])).shape == [1, 10])
+    }
+}

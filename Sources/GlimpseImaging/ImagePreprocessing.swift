@@ -1,0 +1,75 @@
+// ImagePreprocessing: the input a network's weights were trained on, read from the weights
+// file's metadata (`preprocess.*` keys) so nobody has to remember it.
+//
+//   preprocess.input_size     side of the square input, e.g. "227"
+//   preprocess.channel_order  "RGB", "BGR" (Caffe: channels reversed) or "gray"
+//   preprocess.mean           per-channel means in 0-255 units, in the channel order above
+//   preprocess.std            per-channel standard deviations in 0-255 units (optional; default 1)
+//   preprocess.scale          multiplier after subtracting the mean (optional; default 1)
+
+import Foundation
+import GlimpseTensor
+
+/// How to turn a decoded image into a network's input tensor.
+public struct ImagePreprocessing: Sendable, Equatable {
+    /// Side of the square input.
+    public var inputSize: Int
+    /// `RGB`, `BGR` or `gray`.
+    public var channelOrder: String
+    /// Per-channel means (0-255 units) in `channelOrder`.
+    public var mean: [Float]
+    /// Per-channel standard deviations (0-255 units).
+    public var std: [Float]
+    /// Multiplier applied after normalising.
+    public var scale: Float
+
+    /// Reads the `preprocess.*` keys; throws naming the key that is missing or malformed.
+    public init(metadata: [String: String], source: String) throws {
+        func field(_ key: String) throws -> String {
+            guard let value = metadata[key] else {
+                throw ImagingError(.unsupported, file: source, "weights metadata has no \"\(key)\"")
+            }
+            return value
+        }
+        func floats(_ text: String, key: String) throws -> [Float] {
+            let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+                throw ImagingError(.unsupported, file: source, "\"\(key)\" is not a list of numbers: \(text)")
+            }
+            return values.map { $0! }
+        }
+        guard let size = Int(try field("preprocess.input_size")), size > 0 else {
+            throw ImagingError(.unsupported, file: source, "\"preprocess.input_size\" is not a positive integer")
+        }
+        inputSize = size
+        channelOrder = try field("preprocess.channel_order")
+        guard ["RGB", "BGR", "gray"].contains(channelOrder) else {
+            throw ImagingError(.unsupported, file: source, "\"preprocess.channel_order\" \(channelOrder) is not RGB, BGR or gray")
+        }
+        let channels = channelOrder == "gray" ? 1 : 3
+        mean = try metadata["preprocess.mean"].map { try floats($0, key: "preprocess.mean") } ?? Array(repeating: 0, count: channels)
+        std = try metadata["preprocess.std"].map { try floats($0, key: "preprocess.std") } ?? Array(repeating: 1, count: channels)
+        scale = try metadata["preprocess.scale"].map { try floats($0, key: "preprocess.scale")[0] } ?? 1
+        guard mean.count == channels, std.count == channels else {
+            throw ImagingError(.unsupported, file: source, "mean and std need \(channels) values for \(channelOrder)")
+        }
+    }
+
+    /// The network input for `image`: resized to `inputSize` squared (bilinear, area averaging
+    /// when shrinking), channels arranged and normalised: `[1, C, inputSize, inputSize]`.
+    public func tensor(for image: Image) -> Tensor {
+        let converted = channelOrder == "gray" ? image.grayscale() : image.rgb()
+        let resized = converted.resized(width: inputSize, height: inputSize)
+        let channels = channelOrder == "gray" ? 1 : 3
+        let plane = inputSize * inputSize
+        let source = channelOrder == "BGR" ? [2, 1, 0] : Array(0..<channels)
+        return Tensor(uninitializedShape: [1, channels, inputSize, inputSize]) { out in
+            resized.pixels.withUnsafeBufferPointer { px in
+                for c in 0..<channels {
+                    let (m, s, k) = (mean[c], std[c], source[c])
+                    for i in 0..<plane { out[c * plane + i] = (Float(px[i * channels + k]) - m) / s * scale }
+                }
+            }
+        }
+    }
+}
