@@ -213,6 +213,43 @@ struct BlockGradientTests {
         #expect(fire(randomInput([1, 3, 5, 4])).shape == [1, 5, 5, 4])
     }
 
+    @Test func vggStage() {
+        var random = SeededGenerator(seed: 6)
+        let stage = VGGStage.make(inChannels: 2, channels: 3, convolutions: 2, random: &random)
+        let input = distinctInput([2, 2, 6, 6])
+        #expect(stage(input).shape == [2, 3, 3, 3])
+        let result = gradientCheck(stage, input: input, epsilon: 1e-3)
+        #expect(result.passed(), "\(result)")
+        #expect(Set(stage.parameters.keys) == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias"])
+    }
+
+    @Test func inceptionBlock() {
+        var random = SeededGenerator(seed: 7)
+        let channels = InceptionChannels(branch1x1: 2, reduce3x3: 2, branch3x3: 3, reduce5x5: 1, branch5x5: 2, poolProjection: 2)
+        let block = InceptionBlock.make(inChannels: 3, channels: channels, random: &random)
+        let input = distinctInput([2, 3, 5, 5])
+        #expect(block(input).shape == [2, channels.outChannels, 5, 5])
+        let result = gradientCheck(block, input: input, epsilon: 1e-3)
+        #expect(result.passed(), "\(result)")
+        #expect(block.parameters.keys.contains("b5.conv.weight") && block.parameters["b5.conv.weight"]!.shape == [2, 1, 5, 5])
+    }
+
+    @Test(arguments: [(3, 3, 1), (2, 4, 2)])
+    func residualBlock(_ config: (inChannels: Int, channels: Int, stride: Int)) {
+        var random = SeededGenerator(seed: 8)
+        let block = ResidualBlock.make(inChannels: config.inChannels, channels: config.channels, stride: config.stride,
+                                       random: &random)
+        let input = randomInput([3, config.inChannels, 4, 4])
+        var context = ForwardContext(random: SeededGenerator(seed: 1))
+        var copy = block
+        #expect(copy.forward(input, context: &context).output.shape == [3, config.channels, 4 / config.stride, 4 / config.stride])
+        let result = gradientCheck(block, input: input, epsilon: 1e-3)
+        #expect(result.passed(), "\(result)")
+        let projected = block.parameters.keys.contains("add.shortcut.conv.weight")
+        #expect(projected == (config.stride != 1 || config.inChannels != config.channels))
+        #expect(Set(block.buffers.keys).contains("add.body.bn1.running_mean"))
+    }
+
     @Test func squeezeNetShapes() {
         let net = SqueezeNet.make(classes: 10, seed: 1)
         #expect(net(Tensor(zeros: [1, 3, 227, 227])).shape == [1, 10])
