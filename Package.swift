@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "GlimpseNN", targets: ["GlimpseNN"]),
         .library(name: "GlimpseOptim", targets: ["GlimpseOptim"]),
         .library(name: "GlimpseImaging", targets: ["GlimpseImaging"]),
+        .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
         .library(name: "GlimpseData", targets: ["GlimpseData"]),
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
     ],
@@ -44,11 +45,15 @@ let package = Package(
             dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "GlimpsePipeline",
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
-                "GlimpseTraining", "GlimpseImaging",
+                "GlimpseTraining", "GlimpseImaging", "GlimpsePipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -65,6 +70,9 @@ let package = Package(
         .testTarget(name: "GlimpseSerializationTests", dependencies: ["GlimpseTensor", "GlimpseSerialization"]),
         .testTarget(name: "GlimpseNNTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN"], exclude: ["Golden"]),
         .testTarget(name: "GlimpseOptimTests", dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseOptim"]),
+        .testTarget(
+            name: "GlimpsePipelineTests",
+            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpsePipeline"]),
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
         .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseData"]),
         .testTarget(

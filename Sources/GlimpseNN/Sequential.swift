@@ -25,6 +25,15 @@ public struct Sequential: Layer {
         layers.reduce(input) { x, child in child.layer(x) }
     }
 
+    /// Inference up to and including the child named `name` (its activations, for feature
+    /// extraction); `name` must be one of the children.
+    public func callAsFunction(_ input: Tensor, through name: String) -> Tensor {
+        guard let last = layers.firstIndex(where: { $0.name == name }) else {
+            preconditionFailure("Sequential: no layer named \(name) in \(layers.map(\.name))")
+        }
+        return layers[...last].reduce(input) { x, child in child.layer(x) }
+    }
+
     /// Inference that rounds every child's output to Float16 and back: what storing activations
     /// in half precision costs (compute stays Float32).
     public func callAsFunction(_ input: Tensor, halfPrecisionActivations: Bool) -> Tensor {

@@ -104,6 +104,12 @@ public struct WeightImportError: Error, CustomStringConvertible, Equatable {
     /// What is wrong.
     public var problem: String
 
+    /// Creates the error.
+    public init(file: String, problem: String) {
+        self.file = file
+        self.problem = problem
+    }
+
     /// "import FILE: PROBLEM".
     public var description: String { "import \(file): \(problem)" }
 }
