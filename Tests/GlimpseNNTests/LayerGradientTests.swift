@@ -255,3 +255,38 @@ struct BlockGradientTests {
         #expect(net(Tensor(zeros: [1, 3, 227, 227])).shape == [1, 10])
     }
 }
+
+@Suite("Why skip connections")
+struct SkipConnectionTests {
+    /// The seed text's argument for ResNet, measured: through a deep plain stack the gradient
+    /// reaching the first layer shrinks layer after layer; the same layers with identity skips
+    /// pass it through.
+    @Test func firstLayerGradientSurvivesOnlyWithSkips() {
+        let depth = 24
+        var random = SeededGenerator(seed: 12)
+        // Xavier-initialised 3x3 convolutions with ReLU: each layer roughly halves the signal's
+        // variance, as in the plain networks He et al. compare against.
+        let convolutions = (0..<depth).map { _ in
+            Conv2D(inChannels: 4, outChannels: 4, kernelSize: 3, padding: 1, initializer: .xavierNormal, random: &random)
+        }
+        let plain = Sequential(convolutions.enumerated().flatMap { index, conv -> [(String, any Layer)] in
+            [("conv\(index)", conv), ("relu\(index)", ReLU())]
+        })
+        let residual = Sequential(convolutions.enumerated().map { index, conv -> (String, any Layer) in
+            ("block\(index)", Add(body: Sequential([("conv", conv), ("relu", ReLU())])))
+        })
+        let input = randomInput([2, 4, 6, 6], seed: 3)
+        func firstLayerGradientNorm(_ model: Sequential, _ name: String) -> Float {
+            var copy = model
+            var context = ForwardContext(random: SeededGenerator(seed: 1))
+            let (output, pullback) = copy.forward(input, context: &context)
+            var gradients = Gradients()
+            // dL/dy = y / |y|: a unit-size signal at the top, whatever the output's scale
+            _ = pullback(output * (1 / max(output.l2Norm(), 1e-12)), &gradients)
+            return gradients[name]!.l2Norm()
+        }
+        let plainNorm = firstLayerGradientNorm(plain, "conv0.weight")
+        let residualNorm = firstLayerGradientNorm(residual, "block0.body.conv.weight")
+        #expect(residualNorm > 100 * plainNorm, "plain \(plainNorm), residual \(residualNorm)")
+    }
+}

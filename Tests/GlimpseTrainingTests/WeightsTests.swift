@@ -60,3 +60,45 @@ struct WeightsTests {
         #expect((w - h).maxAbs() < 1e-3)
     }
 }
+
+@Suite("Mismatched weights files")
+struct MismatchedWeightsTests {
+    @Test func wrongLayoutNamesTheKeyAndBothShapes() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("hwio.safetensors")
+        // conv3.weight stored HWIO: [3, 3, 16, 32] where the model has OIHW [32, 16, 3, 3]
+        var state = DeepConvNet.make(seed: 5).state
+        state["conv3.weight"] = Tensor(zeros: [3, 3, 16, 32])
+        try SafetensorsFile.write(state, to: url)
+        var model = DeepConvNet.make(seed: 6)
+        do {
+            try model.load(contentsOf: url)
+            Issue.record("a wrong layout loaded")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("conv3.weight") && text.contains("[32, 16, 3, 3]") && text.contains("[3, 3, 16, 32]"), "\(text)")
+        }
+    }
+
+    @Test func kerasNamesWithoutImportAreListed() throws {
+        // Keras names and layouts as they are: the Glimpse name is missing, the Keras one unexpected,
+        // and a tensor under the right name but in HWIO shows both shapes.
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("keras.safetensors")
+        var state = [String: Tensor]()
+        state["fire2/squeeze1x1/kernel"] = Tensor(zeros: [1, 1, 64, 16])
+        state["conv1.weight"] = Tensor(zeros: [3, 3, 3, 64])
+        try SafetensorsFile.write(state, to: url)
+        var model = SqueezeNet.make()
+        do {
+            try model.load(contentsOf: url)
+            Issue.record("a Keras-named file loaded")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("fire2/squeeze1x1/kernel") && text.contains("fire2.squeeze.weight"), "\(text)")
+            #expect(text.contains("[64, 3, 3, 3]") && text.contains("[3, 3, 3, 64]"), "\(text)")
+        }
+    }
+}
