@@ -45,6 +45,7 @@ if [ "$QUICK" = 1 ]; then
 fi
 case "$REPS" in ''|*[!0-9]*|0) echo "run.sh: --reps needs a positive integer" >&2; exit 2 ;; esac
 SGEMM_REPS=$(( REPS < 10 ? REPS : 10 ))
+SQUEEZE_REPS=$(( REPS < 20 ? REPS : 20 ))
 SGEMM_WARMUP=$(( WARMUP < 2 ? WARMUP : 2 ))
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -196,6 +197,14 @@ for round in $(seq 1 "$ROUNDS"); do
         if [ "$TORCH_OK" = 1 ]; then
             run_step pytorch "pytorch deepconvnet (round $round)" "$n" "$PY" "$ROOT/Benchmarks/pytorch_deepconvnet.py" \
                 --threads "$n" --reps "$REPS" --warmup "$WARMUP"
+        fi
+        # SqueezeNet 1.1 inference at 227x227, batch 1 and 16, both loading datasets/weights/squeezenet1_1.safetensors
+        if [ -n "$BIN" ]; then
+            run_step glimpse "squeezenet (round $round)" "$n" "$BIN" squeezenet --threads "$n" --reps "$SQUEEZE_REPS" --warmup 2
+        fi
+        if [ "$TORCH_OK" = 1 ]; then
+            run_step pytorch "pytorch squeezenet (round $round)" "$n" "$PY" "$ROOT/Benchmarks/pytorch_squeezenet.py" \
+                --threads "$n" --reps "$SQUEEZE_REPS" --warmup 2
         fi
     done
 done

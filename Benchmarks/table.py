@@ -156,6 +156,30 @@ def main():
                "means Glimpse is faster. % SGEMM peak = achieved GFLOP/s over OpenBLAS SGEMM GFLOP/s at the "
                "same thread count (training: FLOPs above / step time; inference: forward FLOPs per image x images/s). "
                "Each figure is the median over the rounds (Glimpse and PyTorch alternating) of each round's median over its timed repetitions, after warm-up.")
+    # SqueezeNet 1.1 inference, same weights file for both
+    squeeze_rows = []
+    for batch in (1, 16):
+        metric = f"squeezenet_b{batch}_images_per_s"
+        for n in threads:
+            g, p = get("glimpse", metric, n), get("pytorch", metric, n)
+            if g is None and p is None:
+                continue
+            ratio = g / p if g and p else None
+            faster = "n/a" if ratio is None else \
+                f"{'Glimpse' if ratio > 1 else 'PyTorch'} {(ratio if ratio >= 1 else 1 / ratio):.2f}x"
+            squeeze_rows.append(f"| batch {batch} | {n} | {fmt(g)} | {fmt(p)} | "
+                                f"{'n/a' if ratio is None else f'{ratio:.2f}'} | {faster} |")
+    if squeeze_rows:
+        out.append("")
+        out.append("### SqueezeNet 1.1 inference, 227x227, images/s (higher is better), the same safetensors weights in both")
+        out.append("")
+        out.append("| Batch | Threads | Glimpse | PyTorch | Glimpse/PyTorch | Faster |")
+        out.append("|---|---:|---:|---:|---:|---|")
+        out.extend(squeeze_rows)
+        diff = info.get(("pytorch", "squeezenet_reference_max_abs_diff"))
+        if diff is not None:
+            out.append("")
+            out.append(f"PyTorch's model with these weights matches the reference logits (chelsea) within {float(diff):.1e}.")
     if over_peak:
         out.append("")
         out.append("Warning: a result above 100% of the SGEMM peak means the SGEMM measurement was disturbed "

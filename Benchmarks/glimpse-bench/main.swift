@@ -4,6 +4,8 @@
 //       OpenBLAS SGEMM GFLOP/s on square row-major matrices: this machine's matrix-product peak.
 //   glimpse-bench deepconvnet --threads N [--reps R] [--warmup W]
 //       Glimpse's DeepConvNet training step and inference (DeepConvNetBenchmark.swift).
+//   glimpse-bench squeezenet --threads N [--reps R] [--warmup W]
+//       SqueezeNet 1.1 inference at 227x227, batch 1 and 16, shipped weights (SqueezeNetBenchmark.swift).
 
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +17,7 @@ import GlimpseTensor
 let usage = """
     usage: glimpse-bench sgemm --threads N [--reps R] [--warmup W] [--sizes 1536,2048,2560]
            glimpse-bench deepconvnet --threads N [--reps R] [--warmup W]
+           glimpse-bench squeezenet --threads N [--reps R] [--warmup W]
     """
 
 // MARK: - sgemm
@@ -128,6 +131,9 @@ case "sgemm":
 // ---------------------------------------------------------------------------------------------
 case "deepconvnet":
     runDeepConvNetBenchmark(arguments: subcommandArguments)
+
+case "squeezenet":
+    runSqueezeNetBenchmark(arguments: subcommandArguments)
 
 case "-h", "--help", "help":
     print(usage)
