@@ -68,17 +68,6 @@ public enum Compute {
         }
     }
 
-    /// Runs `body` with OpenBLAS using all `Compute.threads` inside each GEMM when `items` (the
-    /// work a layer could split, such as images in the batch) is fewer than the threads, so a
-    /// batch of one still uses every core; otherwise with OpenBLAS single-threaded, as usual.
-    /// Call it outside `parallelChunks`, never inside.
-    public static func withGEMMThreads<R>(forItems items: Int, _ body: () -> R) -> R {
-        guard items < threads else { return body() }
-        BLAS.setThreads(threads)
-        defer { BLAS.setThreads(1) }
-        return body()
-    }
-
     /// The number of chunks `parallelChunks(count)` splits `count` items into: 1 on one
     /// thread, otherwise a few per thread.
     public static func chunkCount(for count: Int) -> Int {

@@ -76,7 +76,6 @@ public struct Conv2D: Layer {
         let k = bias == nil || isPointwise ? patch : patch + 1
         let augmented = k == patch ? weight.scalars : Conv2D.appendingColumn(weight.scalars, bias!.scalars, rows: o)
         return Tensor(uninitializedShape: [n, o, g.outHeight, g.outWidth]) { out in
-            Compute.withGEMMThreads(forItems: n) {
             input.withUnsafeBufferPointer { x in
                 augmented.withUnsafeBufferPointer { w in
                     Compute.parallelChunks(n) { _, images in
@@ -107,7 +106,6 @@ public struct Conv2D: Layer {
                         }
                     }
                 }
-            }
             }
         }
     }
