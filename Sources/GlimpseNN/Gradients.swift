@@ -14,6 +14,11 @@ public struct Gradients {
     public var frozenPrefixes: [String]
     /// The current scope: the path of the layer whose pullback is running, with a trailing dot.
     public private(set) var prefix: String = ""
+    /// Whether the caller of the running pullback uses the gradient it returns. A training step
+    /// sets this to false for the whole network (nobody needs the gradient of the images), so
+    /// `Sequential` can stop below its lowest trainable layer and layers can skip computing it.
+    /// A pullback that sees false may return zeros.
+    public var needsInputGradient = true
 
     /// An empty collection; parameters under any of `frozenPrefixes` get no gradient.
     public init(frozenPrefixes: [String] = []) {

@@ -52,9 +52,27 @@ public struct Sequential: Layer {
             pullbacks.append((layers[index].name, pullback))
             x = y
         }
+        // The names of each child's parameters, to tell which children are entirely frozen.
+        let parameterNames = layers.map { child -> [String] in
+            var names = [String]()
+            child.layer.visitParameters { name, _ in names.append(child.name + "." + name) }
+            return names
+        }
+        let inputShape = input.shape
         return (x, { dy, gradients in
+            let outerNeedsInput = gradients.needsInputGradient
+            defer { gradients.needsInputGradient = outerNeedsInput }
+            let trainable = parameterNames.map { names in names.contains { gradients.wants($0) } }
             var g = dy
-            for (name, pullback) in pullbacks.reversed() {
+            for index in pullbacks.indices.reversed() {
+                // Child `index`'s input gradient matters only to a trainable layer below it, or to our caller.
+                let needsInput = outerNeedsInput || trainable[..<index].contains(true)
+                if !needsInput && !trainable[index] {
+                    // This child and everything below it are frozen, and nobody uses the result.
+                    return Tensor(zeros: inputShape)
+                }
+                gradients.needsInputGradient = needsInput
+                let (name, pullback) = pullbacks[index]
                 g = gradients.scoped(name) { pullback(g, &$0) }
             }
             return g

@@ -31,6 +31,7 @@ public enum ClassifierStep {
     ) -> StepResult {
         precondition(images.shape[0] == labels.count, "ClassifierStep: \(labels.count) labels for batch \(images.shape)")
         var gradients = Gradients(frozenPrefixes: frozenPrefixes)
+        gradients.needsInputGradient = false  // nobody uses the gradient of the images
         let (loss, correct): (Float, Int) = {
             var context = ForwardContext(random: random)
             let (logits, pullback) = model.forward(images, context: &context)

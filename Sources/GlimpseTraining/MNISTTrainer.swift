@@ -34,6 +34,12 @@ public struct MNISTTrainingConfig: Sendable, Equatable {
     public var validation = 5000
     /// Use only the first `limit` training images (before the validation hold-out); nil for all.
     public var limit: Int?
+    /// Pretrained weights to start from (fine-tuning); nil trains from the seeded initialisation.
+    public var pretrained: String?
+    /// Parameter-name prefixes kept from the initialisation instead of the pretrained file (the new head).
+    public var newHead: [String] = []
+    /// Parameter-name prefixes that are frozen: no gradient, no update.
+    public var freeze: [String] = []
 
     /// Creates the default configuration.
     public init() {}
@@ -46,6 +52,8 @@ public struct MNISTTrainingConfig: Sendable, Equatable {
             "train.warmup_epochs": String(warmupEpochs), "train.seed": String(seed),
             "train.augment": String(augment), "train.validation": String(validation),
             "train.limit": limit.map(String.init) ?? "all", "train.optimizer": "adam",
+            "train.pretrained": pretrained.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none",
+            "train.new_head": newHead.joined(separator: ","), "train.freeze": freeze.joined(separator: ","),
         ]
     }
 
@@ -156,6 +164,22 @@ public struct MNISTTrainer {
         }
         model = DeepConvNet.make(seed: config.seed)
         random = SeededGenerator(seed: config.seed).derived(0x7261_6e64)
+        if let path = config.pretrained {
+            try MNISTTrainer.loadPretrained(into: &model, from: path, keeping: config.newHead)
+        }
+    }
+
+    /// Replaces every parameter and buffer of `model` except those under `keeping` (the new head)
+    /// with the file's; the file must hold exactly those names with the model's shapes.
+    static func loadPretrained(into model: inout Sequential, from path: String, keeping: [String]) throws {
+        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
+        let kept = { (name: String) in keeping.contains { name.hasPrefix($0) } }
+        let expected = model.stateShapes.filter { !kept($0.key) }
+        let present = SafetensorsFile(tensors: file.entries.filter { !kept($0.name) }, metadata: file.metadata, source: path)
+        try present.checkNames(expected: expected)
+        let tensors = try present.tensors()
+        model.updateParameters { name, parameter in if let value = tensors[name] { parameter = value } }
+        model.updateBuffers { name, buffer in if let value = tensors[name] { buffer = value } }
     }
 
     /// Optimizer steps per epoch (the last batch may be smaller).
@@ -199,7 +223,8 @@ public struct MNISTTrainer {
             training.fillBatch(indices, images: &images, labels: &labels)
             if let augmentation { images = augmentation.augment(batch: images, using: &random) }
             let result = ClassifierStep.train(model: &model, optimizer: &optimizer, images: images, labels: labels,
-                                              learningRate: schedule.learningRate(atStep: step), random: &random)
+                                              learningRate: schedule.learningRate(atStep: step), random: &random,
+                                              frozenPrefixes: config.freeze)
             step += 1
             lossSum += Double(result.loss) * Double(indices.count)
             correct += result.correct

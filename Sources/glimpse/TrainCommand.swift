@@ -87,6 +87,25 @@ struct TrainMNIST: ParsableCommand {
         config.augment = augment
         config.validation = validation
         config.limit = limit
+        try MNISTRun(config: config, data: data, output: output, checkpoint: checkpointPath, resume: resume,
+                     quiet: quiet, threads: threads).run()
+    }
+}
+
+/// One MNIST-format training run as the commands drive it: data loading, the epoch loop with
+/// progress and checkpoints, and the final weights with their metadata.
+struct MNISTRun {
+    var config: MNISTTrainingConfig
+    var data: String
+    var output: String
+    var checkpoint: String
+    var resume: Bool
+    var quiet: Bool
+    var threads: Int
+    /// The model's description in the weights file's metadata.
+    var modelDescription = "DeepConvNet (Deep Learning from Scratch, ch08)"
+
+    func run() throws {
         let progress = ProgressReporter(quiet: quiet)
         do {
             let directory = ProjectPaths.resolve(data)
@@ -94,29 +113,31 @@ struct TrainMNIST: ParsableCommand {
             let testSet = try MNISTDataset(directory: directory, split: .test)
             var trainer = try MNISTTrainer(config: config, trainSet: trainSet)
             let outputURL = URL(fileURLWithPath: output)
-            let checkpointURL = URL(fileURLWithPath: checkpointPath)
+            let checkpointURL = URL(fileURLWithPath: checkpoint)
             try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             var history = [String]()
             var trainingSeconds = 0.0
             if resume {
                 let saved = try Checkpoint(contentsOf: checkpointURL)
-                try trainer.resume(from: saved, path: checkpointPath)
+                try trainer.resume(from: saved, path: checkpoint)
                 history = saved.metadata["history"].map { $0.split(separator: ";").map(String.init) } ?? []
                 trainingSeconds = Double(saved.metadata["training_seconds"] ?? "0") ?? 0
-                progress.log("resumed from \(checkpointPath) after epoch \(trainer.epoch) of \(epochs)")
-            } else if FileManager.default.fileExists(atPath: checkpointPath) {
-                progress.log("note: starting afresh; \(checkpointPath) will be overwritten (use --resume to continue it)")
+                progress.log("resumed from \(checkpoint) after epoch \(trainer.epoch) of \(config.epochs)")
+            } else if FileManager.default.fileExists(atPath: checkpoint) {
+                progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
             }
             progress.log("training DeepConvNet (\(trainer.model.parameterCount) parameters) on \(trainer.training.count) images"
-                         + " from \(directory), validating on \(trainer.validation?.count ?? 0); \(threads) thread(s), seed \(seed)")
-            while trainer.epoch < epochs {
+                         + " from \(directory), validating on \(trainer.validation?.count ?? 0); \(threads) thread(s), seed \(config.seed)"
+                         + (config.pretrained.map { ", starting from \($0)" } ?? "")
+                         + (config.freeze.isEmpty ? "" : ", frozen: \(config.freeze.joined(separator: ","))"))
+            while trainer.epoch < config.epochs {
                 let summary = try trainer.trainEpoch(progress: progress)
                 trainingSeconds += summary.seconds
                 let validationText = summary.validationAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a"
                 history.append(String(format: "%d:%.5f:%.5f:%@", summary.epoch, summary.loss, summary.trainingAccuracy, validationText))
                 progress.log(String(format: "epoch %d/%d  loss %.4f  train %.2f%%  validation %@  %.1f s (%.0f img/s)",
-                                    summary.epoch, epochs, summary.loss, 100 * summary.trainingAccuracy, validationText,
+                                    summary.epoch, config.epochs, summary.loss, 100 * summary.trainingAccuracy, validationText,
                                     summary.seconds, summary.imagesPerSecond))
                 try trainer.checkpoint(extraMetadata: ["history": history.joined(separator: ";"),
                                                        "training_seconds": String(format: "%.1f", trainingSeconds)])
@@ -125,7 +146,7 @@ struct TrainMNIST: ParsableCommand {
             let test = MNISTTrainer.evaluate(trainer.model, on: testSet)
             let validationAccuracy = trainer.validation.map { MNISTTrainer.evaluate(trainer.model, on: $0).accuracy }
             var metadata = config.metadata
-            metadata["model"] = "DeepConvNet (Deep Learning from Scratch, ch08)"
+            metadata["model"] = modelDescription
             metadata["command"] = (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
             metadata["data"] = data
             metadata["threads"] = String(threads)
@@ -136,7 +157,7 @@ struct TrainMNIST: ParsableCommand {
             metadata["layout"] = "PyTorch: conv OIHW, linear [out, in]; input [N, 1, 28, 28] scaled to [0, 1]"
             try trainer.model.save(to: outputURL, metadata: metadata)
             print(String(format: "test accuracy %.2f%% (%d/%d) after %d epochs, %.0f s of training; weights in %@",
-                         100 * test.accuracy, test.correct, test.total, epochs, trainingSeconds, output))
+                         100 * test.accuracy, test.correct, test.total, config.epochs, trainingSeconds, output))
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)

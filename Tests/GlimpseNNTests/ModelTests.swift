@@ -53,3 +53,33 @@ struct ModelTests {
         #expect(Set(gradients.tensors.keys) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])
     }
 }
+
+@Suite("Frozen layers")
+struct FrozenLayerTests {
+    @Test func frozenLowerLayersAreSkippedWithoutChangingTheOtherGradients() {
+        let net = DeepConvNet.make(seed: 3)
+        let input = randomInput([2, 1, 28, 28])
+        func gradients(frozen: [String], needsInput: Bool) -> (Gradients, Tensor) {
+            var copy = net
+            var context = ForwardContext(random: SeededGenerator(seed: 1))
+            let (output, pullback) = copy.forward(input, context: &context)
+            var gradients = Gradients(frozenPrefixes: frozen)
+            gradients.needsInputGradient = needsInput
+            let dx = pullback(Tensor(repeating: 0.1, shape: output.shape), &gradients)
+            #expect(gradients.needsInputGradient == needsInput, "restored after the pullback")
+            return (gradients, dx)
+        }
+        let frozen = ["conv1.", "conv2.", "conv3.", "conv4."]
+        let (full, fullInput) = gradients(frozen: frozen, needsInput: true)
+        let (skipped, skippedInput) = gradients(frozen: frozen, needsInput: false)
+        #expect(Set(skipped.tensors.keys) == ["conv5.weight", "conv5.bias", "conv6.weight", "conv6.bias",
+                                              "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])
+        for (name, tensor) in skipped.tensors { #expect(full[name] == tensor, "\(name)") }
+        #expect(fullInput.shape == input.shape)  // (zeros either way: DeepConvNet's conv1 skips it)
+        #expect(skippedInput.maxAbs() == 0 && skippedInput.shape == input.shape)
+        // Nothing frozen: the same gradients whether or not the input gradient is wanted.
+        let (all, _) = gradients(frozen: [], needsInput: true)
+        let (allSkipped, _) = gradients(frozen: [], needsInput: false)
+        #expect(all.tensors == allSkipped.tensors)
+    }
+}

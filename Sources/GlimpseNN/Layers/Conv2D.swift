@@ -27,7 +27,8 @@ public struct Conv2D: Layer {
     public let padding: Int
     /// Whether the pullback computes the input gradient. A network's first convolution sees
     /// data, whose gradient nobody uses; turning this off there skips a third of its backward
-    /// pass, and the pullback returns zeros instead.
+    /// pass, and the pullback returns zeros instead. (It is also skipped whenever
+    /// `Gradients.needsInputGradient` is false.)
     public var computesInputGradient = true
 
     /// Creates a convolution from existing weights `[O, C, kH, kW]` and bias `[O]`.
@@ -147,7 +148,7 @@ public struct Conv2D: Layer {
         let wantBias = bias != nil && gradients.wants("bias")
         let workers = Compute.chunkCount(for: n)  // one gradient accumulator per chunk
         // The input gradient as a convolution of dy (stride 1 only).
-        let skipInput = !computesInputGradient
+        let skipInput = !computesInputGradient || !gradients.needsInputGradient
         // The transposed path unfolds dy (O * kH * kW rows); col2im writes C * kH * kW rows and
         // adds them back: take whichever moves less memory.
         let transposedPath = stride == 1 && padding <= kh - 1 && padding <= kw - 1 && !skipInput
