@@ -48,6 +48,7 @@ let package = Package(
         .target(
             name: "GlimpsePipeline",
             dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging"],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
