@@ -17,7 +17,9 @@ public struct Gradients {
     /// Whether the caller of the running pullback uses the gradient it returns. A training step
     /// sets this to false for the whole network (nobody needs the gradient of the images), so
     /// `Sequential` can stop below its lowest trainable layer and layers can skip computing it.
-    /// A pullback that sees false may return zeros.
+    /// A pullback that sees false may return zeros. A composite layer that chains children
+    /// itself (not through `Sequential`, which handles it) must set this to true around the
+    /// pullbacks whose input gradient feeds another of its children, as `Fire` does.
     public var needsInputGradient = true
 
     /// An empty collection; parameters under any of `frozenPrefixes` get no gradient.

@@ -83,3 +83,42 @@ struct FrozenLayerTests {
         #expect(all.tensors == allSkipped.tensors)
     }
 }
+
+@Suite("Input gradient not needed")
+struct InputGradientNotNeededTests {
+    /// Whatever a composite layer does inside, telling it that its caller does not need the input
+    /// gradient must not change any parameter gradient.
+    static func parameterGradients(_ layer: any Layer, input: Tensor, needsInput: Bool) -> [String: Tensor] {
+        var copy = layer
+        var context = ForwardContext(random: SeededGenerator(seed: 1))
+        let (output, pullback) = copy.forward(input, context: &context)
+        var gradients = Gradients()
+        gradients.needsInputGradient = needsInput
+        _ = pullback(randomInput(output.shape, seed: 9), &gradients)
+        return gradients.tensors
+    }
+
+    @Test func compositeLayersKeepTheirInnerGradients() {
+        var random = SeededGenerator(seed: 2)
+        let layers: [(String, any Layer, [Int])] = [
+            ("fire", Fire(inChannels: 3, squeeze: 2, expand1x1: 2, expand3x3: 2, random: &random), [2, 3, 5, 5]),
+            ("residual", ResidualBlock.make(inChannels: 2, channels: 3, stride: 2, random: &random), [2, 2, 4, 4]),
+            ("inception", InceptionBlock.make(inChannels: 2, channels: InceptionChannels(
+                branch1x1: 1, reduce3x3: 1, branch3x3: 2, reduce5x5: 1, branch5x5: 1, poolProjection: 1), random: &random),
+             [2, 2, 5, 5]),
+            ("vgg", VGGStage.make(inChannels: 2, channels: 2, convolutions: 2, random: &random), [2, 2, 4, 4]),
+            ("squeezenet-like", Sequential([
+                ("conv1", Conv2D(inChannels: 3, outChannels: 4, kernelSize: 3, stride: 2, random: &random)), ("relu1", ReLU()),
+                ("fire2", Fire(inChannels: 4, squeeze: 2, expand1x1: 2, expand3x3: 2, random: &random)),
+                ("pool", GlobalAvgPool()),
+            ]), [2, 3, 9, 9]),
+        ]
+        for (name, layer, shape) in layers {
+            let input = randomInput(shape, seed: 4)
+            let wanted = Self.parameterGradients(layer, input: input, needsInput: true)
+            let unwanted = Self.parameterGradients(layer, input: input, needsInput: false)
+            #expect(wanted.count == layer.parameters.count, "\(name)")
+            #expect(wanted == unwanted, "\(name): parameter gradients changed")
+        }
+    }
+}

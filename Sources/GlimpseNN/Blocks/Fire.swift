@@ -42,9 +42,14 @@ public struct Fire: Layer {
         let counts = [a.shape[1], b.shape[1]]
         return (Tensor.concatChannels([a, b]), { dy, gradients in
             let parts = dy.splitChannels(counts)
+            // The expand branches' input gradients feed the squeeze convolution, whatever our caller needs.
+            let callerNeedsInput = gradients.needsInputGradient
+            gradients.needsInputGradient = true
             var ds = gradients.scoped("expand1x1") { expand1Pullback(expand1ReLU(parts[0], &$0), &$0) }
             ds.add(gradients.scoped("expand3x3") { expand3Pullback(expand3ReLU(parts[1], &$0), &$0) })
-            return gradients.scoped("squeeze") { squeezePullback(squeezeReLU(ds, &$0), &$0) }
+            ds = squeezeReLU(ds, &gradients)
+            gradients.needsInputGradient = callerNeedsInput
+            return gradients.scoped("squeeze") { squeezePullback(ds, &$0) }
         })
     }
 
