@@ -32,7 +32,7 @@ for seed in $SEEDS; do
     for mode in finetuned scratch; do
         extra=(); [ "$mode" = scratch ] && extra=(--from-scratch)
         [ -n "$FREEZE" ] && [ "$mode" = finetuned ] && extra+=(--freeze "$FREEZE")
-        line=$(.build/release/glimpse finetune --data "$DATA" --limit "$LIMIT" --epochs "$EPOCHS" --seed "$seed" \
+        line=$(.build/release/glimpse finetune --data "$DATA" --limit "$LIMIT" --epochs "$EPOCHS" --warmup-epochs 1 --seed "$seed" \
             --output "$OUT/$mode-$seed.safetensors" --quiet "${extra[@]}")
         echo "$mode seed $seed: $line" >&2
         accuracy=$(echo "$line" | sed -n 's/^test accuracy \([0-9.]*\)%.*/\1/p')

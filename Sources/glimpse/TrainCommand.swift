@@ -29,6 +29,30 @@ struct TrainMNIST: ParsableCommand {
 
     @Option(help: "Folder with the four IDX files (MNIST or Fashion-MNIST names, .gz or not).")
     var data = "datasets/mnist"
+    @OptionGroup var recipe: RecipeOptions
+    @Option(help: "Training images held out for validation (the last ones).")
+    var validation = 5000
+    @Option(help: "Where to write the trained weights (safetensors).")
+    var output = "runs/deepconvnet-mnist.safetensors"
+    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        guard validation >= 0 else { throw ValidationError("--validation must be >= 0") }
+    }
+
+    func run() throws {
+        let threads = compute.apply()
+        var config = MNISTTrainingConfig()
+        recipe.apply(to: &config)
+        config.validation = validation
+        try MNISTRun(config: config, data: data, output: output, checkpoint: runOptions.checkpointPath(for: output),
+                     resume: runOptions.resume, quiet: runOptions.quiet, threads: threads).run()
+    }
+}
+
+/// The training recipe both `train mnist` and `finetune` take.
+struct RecipeOptions: ParsableArguments {
     @Option(help: "Passes over the training set.")
     var epochs = 20
     @Option(help: "Images per step.")
@@ -43,19 +67,8 @@ struct TrainMNIST: ParsableCommand {
     var seed: UInt64 = 1
     @Flag(inversion: .prefixedNo, help: "Random shifts (±2 px) and rotations (±10°) of training images.")
     var augment = true
-    @Option(help: "Training images held out for validation (the last ones).")
-    var validation = 5000
-    @Option(help: "Use only the first N training images (for quick runs).")
+    @Option(help: "Use only the first N training images.")
     var limit: Int?
-    @Option(help: "Where to write the trained weights (safetensors).")
-    var output = "runs/deepconvnet-mnist.safetensors"
-    @Option(help: "Checkpoint file (default: the output path with .checkpoint before the extension).")
-    var checkpoint: String?
-    @Flag(help: "Continue from the checkpoint.")
-    var resume = false
-    @Flag(help: "No progress output.")
-    var quiet = false
-    @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -64,20 +77,14 @@ struct TrainMNIST: ParsableCommand {
         guard ["constant", "cosine", "step"].contains(schedule) else {
             throw ValidationError("--schedule must be constant, cosine or step")
         }
-        guard validation >= 0, warmupEpochs >= 0, warmupEpochs < epochs else {
-            throw ValidationError("--validation must be >= 0 and --warmup-epochs in 0..<epochs")
+        guard warmupEpochs >= 0, warmupEpochs < epochs else {
+            throw ValidationError("--warmup-epochs must be in 0..<epochs")
         }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
-    var checkpointPath: String {
-        if let checkpoint { return checkpoint }
-        let url = URL(fileURLWithPath: output)
-        return url.deletingPathExtension().path + ".checkpoint." + (url.pathExtension.isEmpty ? "safetensors" : url.pathExtension)
-    }
-
-    func run() throws {
-        let threads = compute.apply()
-        var config = MNISTTrainingConfig()
+    /// Copies the recipe into a trainer configuration.
+    func apply(to config: inout MNISTTrainingConfig) {
         config.epochs = epochs
         config.batchSize = batchSize
         config.learningRate = learningRate
@@ -85,10 +92,24 @@ struct TrainMNIST: ParsableCommand {
         config.warmupEpochs = warmupEpochs
         config.seed = seed
         config.augment = augment
-        config.validation = validation
         config.limit = limit
-        try MNISTRun(config: config, data: data, output: output, checkpoint: checkpointPath, resume: resume,
-                     quiet: quiet, threads: threads).run()
+    }
+}
+
+/// Checkpointing and output options both `train mnist` and `finetune` take.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Checkpoint file (default: the output path with .checkpoint before the extension).")
+    var checkpoint: String?
+    @Flag(help: "Continue from the checkpoint.")
+    var resume = false
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    /// The checkpoint file for weights written to `output`.
+    func checkpointPath(for output: String) -> String {
+        if let checkpoint { return checkpoint }
+        let url = URL(fileURLWithPath: output)
+        return url.deletingPathExtension().path + ".checkpoint." + (url.pathExtension.isEmpty ? "safetensors" : url.pathExtension)
     }
 }
 
