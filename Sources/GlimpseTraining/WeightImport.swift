@@ -1,8 +1,9 @@
 // WeightImport: bringing weights from other frameworks' files into Glimpse's names and layouts.
 //
-// Each source is a mapping table, not code per model: how a source name's path components map
-// to Glimpse's (`fire2/squeeze1x1/kernel` -> `fire2.squeeze.weight`) and which layout change
-// each kind of tensor needs (Keras stores convolutions HWIO and dense layers [in, out];
+// Each source is a mapping table, not code per model: how a source name's leading path and
+// components map to Glimpse's (`fire2/squeeze1x1/kernel` -> `fire2.squeeze.weight`,
+// `features.3.squeeze.weight` -> `fire2.squeeze.weight`) and which layout change each kind of
+// tensor needs (Keras stores convolutions HWIO and dense layers [in, out];
 // Glimpse, like PyTorch, OIHW and [out, in]).
 
 import Foundation
@@ -22,6 +23,8 @@ public struct WeightImportTable: Sendable {
 
     /// The separator between path components in source names (`/` for Keras).
     public var separator: String
+    /// Renames of leading paths, applied first (`features.3` -> `fire2` for torchvision's SqueezeNet).
+    public var prefixRenames: [String: String] = [:]
     /// Renames of whole path components (`squeeze1x1` -> `squeeze`).
     public var componentRenames: [String: String]
     /// The last component's new name and layout (`kernel` -> `weight`, Keras kernel layout).
@@ -38,12 +41,39 @@ public struct WeightImportTable: Sendable {
     /// PyTorch state dicts whose names already are Glimpse's (`conv1.weight`, OIHW).
     public static let pytorch = WeightImportTable(separator: ".", componentRenames: [:], leafRules: [:])
 
+    /// torchvision's `squeezenet1_1` state dict: `features.0` is conv1, `features.3` ... `features.12`
+    /// the fire modules, `classifier.1` conv10; layouts are already OIHW.
+    public static let torchvisionSqueezeNet11 = WeightImportTable(
+        separator: ".",
+        prefixRenames: ["features.0": "conv1", "features.3": "fire2", "features.4": "fire3", "features.6": "fire4",
+                        "features.7": "fire5", "features.9": "fire6", "features.10": "fire7", "features.11": "fire8",
+                        "features.12": "fire9", "classifier.1": "conv10"],
+        componentRenames: [:], leafRules: [:])
+
     /// The tables by the name the command line uses.
-    public static let byName: [String: WeightImportTable] = ["keras-hwio": .kerasHWIO, "pytorch": .pytorch]
+    public static let byName: [String: WeightImportTable] = [
+        "keras-hwio": .kerasHWIO, "pytorch": .pytorch, "torchvision-squeezenet1.1": .torchvisionSqueezeNet11,
+    ]
+
+    /// Creates a table.
+    public init(separator: String, prefixRenames: [String: String] = [:], componentRenames: [String: String],
+                leafRules: [String: (name: String, layout: Layout)]) {
+        self.separator = separator
+        self.prefixRenames = prefixRenames
+        self.componentRenames = componentRenames
+        self.leafRules = leafRules
+    }
 
     /// Glimpse's name for a source name, and the layout change.
     public func target(for source: String) -> (name: String, layout: Layout) {
-        var components = source.components(separatedBy: separator)
+        var renamed = source
+        // the longest matching prefix that ends at a component boundary
+        for prefix in prefixRenames.keys.sorted(by: { $0.count > $1.count })
+        where renamed == prefix || renamed.hasPrefix(prefix + separator) {
+            renamed = prefixRenames[prefix]! + renamed.dropFirst(prefix.count)
+            break
+        }
+        var components = renamed.components(separatedBy: separator)
         var layout = Layout.same
         if let leaf = components.last, let rule = leafRules[leaf] {
             components[components.count - 1] = rule.name

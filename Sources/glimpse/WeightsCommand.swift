@@ -30,12 +30,13 @@ struct WeightsCommand: ParsableCommand {
             abstract: "Convert weights from another framework's names and layouts into Glimpse's.",
             discussion: """
                 Every tensor is renamed and re-laid-out by the source's mapping table (keras-hwio: \
-                fire2/squeeze1x1/kernel [kH, kW, I, O] -> fire2.squeeze.weight [O, I, kH, kW]; pytorch: \
+                fire2/squeeze1x1/kernel [kH, kW, I, O] -> fire2.squeeze.weight [O, I, kH, kW]; \
+                torchvision-squeezenet1.1: features.3.squeeze.weight -> fire2.squeeze.weight; pytorch: \
                 names kept), then the whole set is checked against the model: every missing, unexpected \
                 or misshapen name is reported. The output holds the model's preprocessing in its metadata.
                 """)
 
-        @Option(help: "The source's mapping table: keras-hwio or pytorch.")
+        @Option(help: "The source's mapping table: keras-hwio, pytorch or torchvision-squeezenet1.1.")
         var from: String
         @Option(help: "The model: squeezenet1.1 or deepconvnet.")
         var model: String

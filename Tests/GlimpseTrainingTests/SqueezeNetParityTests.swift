@@ -48,4 +48,26 @@ struct SqueezeNetParityTests {
         #expect(WeightImportTable.kerasHWIO.target(for: "fire2/squeeze1x1/kernel").name == "fire2.squeeze.weight")
         #expect(WeightImportTable.kerasHWIO.target(for: "fire2/expand3x3/bias").name == "fire2.expand3x3.bias")
     }
+
+    @Test func torchvisionNamesMapOntoTheModel() throws {
+        // torchvision's squeezenet1_1 state-dict names (features.N / classifier.1), made from our own
+        // weights renamed, import back to exactly the model's names and values.
+        let table = WeightImportTable.torchvisionSqueezeNet11
+        #expect(table.target(for: "features.3.squeeze.weight").name == "fire2.squeeze.weight")
+        #expect(table.target(for: "features.12.expand3x3.bias").name == "fire9.expand3x3.bias")
+        #expect(table.target(for: "features.0.weight").name == "conv1.weight")
+        #expect(table.target(for: "classifier.1.bias").name == "conv10.bias")
+        #expect(table.target(for: "features.1.weight").name == "features.1.weight", "no partial-component match")
+        let ours = try SafetensorsFile(contentsOf: Self.weights).tensors()
+        let back = Dictionary(uniqueKeysWithValues: table.prefixRenames.map { ($0.value, $0.key) })
+        var torchvision = [String: Tensor]()
+        for (name, tensor) in ours {
+            let layer = String(name.split(separator: ".")[0])
+            torchvision[back[layer]! + name.dropFirst(layer.count)] = tensor
+        }
+        let imported = try table.convert(SafetensorsFile(torchvision))
+        var model = SqueezeNet.make()
+        try model.load(from: SafetensorsFile(imported))
+        #expect(model.state == ours)
+    }
 }
