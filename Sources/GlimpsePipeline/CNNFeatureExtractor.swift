@@ -42,22 +42,9 @@ public struct CNNFeatureExtractor: FeatureExtractor {
     /// Features of each image: `[N, C]` when pooled, `[N, C, H, W]` otherwise (N = images.count).
     public func features(of images: [Image]) -> Tensor {
         precondition(!images.isEmpty, "CNNFeatureExtractor: no images")
-        let batch = Tensor.concatBatch(images.map { preprocessing.tensor(for: $0) })
+        // each preprocessed image is [1, C, S, S]; stack them as [N, C, S, S]
+        let batch = Tensor.stack(images.map { preprocessing.tensor(for: $0).item(0) })
         let map = network(batch, through: layer)
         return pooled ? GlobalAvgPool()(map) : map
-    }
-}
-
-extension Tensor {
-    /// Joins `[1, ...]` (or `[n_i, ...]`) tensors of equal trailing shape along the batch axis.
-    static func concatBatch(_ parts: [Tensor]) -> Tensor {
-        let trailing = Array(parts[0].shape.dropFirst())
-        var scalars = [Float]()
-        scalars.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-        for part in parts {
-            precondition(Array(part.shape.dropFirst()) == trailing, "concatBatch: \(part.shape) vs \(trailing)")
-            scalars.append(contentsOf: part.scalars)
-        }
-        return Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + trailing, scalars: scalars)
     }
 }

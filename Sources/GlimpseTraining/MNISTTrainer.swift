@@ -165,21 +165,8 @@ public struct MNISTTrainer {
         model = DeepConvNet.make(seed: config.seed)
         random = SeededGenerator(seed: config.seed).derived(0x7261_6e64)
         if let path = config.pretrained {
-            try MNISTTrainer.loadPretrained(into: &model, from: path, keeping: config.newHead)
+            try model.load(from: SafetensorsFile(contentsOf: URL(fileURLWithPath: path)), keeping: config.newHead)
         }
-    }
-
-    /// Replaces every parameter and buffer of `model` except those under `keeping` (the new head)
-    /// with the file's; the file must hold exactly those names with the model's shapes.
-    static func loadPretrained(into model: inout Sequential, from path: String, keeping: [String]) throws {
-        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
-        let kept = { (name: String) in keeping.contains { name.hasPrefix($0) } }
-        let expected = model.stateShapes.filter { !kept($0.key) }
-        let present = SafetensorsFile(tensors: file.entries.filter { !kept($0.name) }, metadata: file.metadata, source: path)
-        try present.checkNames(expected: expected)
-        let tensors = try present.tensors()
-        model.updateParameters { name, parameter in if let value = tensors[name] { parameter = value } }
-        model.updateBuffers { name, buffer in if let value = tensors[name] { buffer = value } }
     }
 
     /// Optimizer steps per epoch (the last batch may be smaller).

@@ -18,22 +18,18 @@ extension Layer {
     /// Replaces parameters and buffers with the file's tensors (decoded from F32, F16 or BF16).
     ///
     /// Throws `SafetensorsError` naming the file and every key that is missing, unexpected or
-    /// misshapen; the model is unchanged when it throws. Keys listed in `ignoring` (for example a
-    /// checkpoint's optimizer state) are skipped.
-    public mutating func load(from file: SafetensorsFile, ignoringPrefixes ignoring: [String] = []) throws {
-        var expected = stateShapes
-        let extra = file.names.filter { name in ignoring.contains { name.hasPrefix($0) } }
-        var filtered = file
-        if !extra.isEmpty {
-            filtered = SafetensorsFile(tensors: file.entries.filter { entry in !extra.contains(entry.name) },
-                                       metadata: file.metadata, source: file.source)
-        }
-        try filtered.checkNames(expected: expected)
+    /// misshapen; the model is unchanged when it throws. Names under a `keeping` prefix (a new
+    /// head when fine-tuning) keep the model's values and are neither expected nor read in the file.
+    public mutating func load(from file: SafetensorsFile, keeping: [String] = []) throws {
+        let kept = { (name: String) in keeping.contains { name.hasPrefix($0) } }
+        let expected = stateShapes.filter { !kept($0.key) }
+        let relevant = keeping.isEmpty ? file
+            : SafetensorsFile(tensors: file.entries.filter { !kept($0.name) }, metadata: file.metadata, source: file.source)
+        try relevant.checkNames(expected: expected)
         var tensors = [String: Tensor]()
-        for name in expected.keys { tensors[name] = try filtered.tensor(named: name) }
-        updateParameters { name, parameter in parameter = tensors[name]! }
-        updateBuffers { name, buffer in buffer = tensors[name]! }
-        expected.removeAll()
+        for name in expected.keys { tensors[name] = try relevant.tensor(named: name) }
+        updateParameters { name, parameter in if let value = tensors[name] { parameter = value } }
+        updateBuffers { name, buffer in if let value = tensors[name] { buffer = value } }
     }
 
     /// Loads parameters and buffers from a safetensors file on disk.

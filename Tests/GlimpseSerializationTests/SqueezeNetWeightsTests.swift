@@ -25,3 +25,18 @@ func readsSqueezeNetWeights() throws {
     let unchanged = reread == file
     #expect(unchanged)
 }
+
+/// The project's own converted copy, always present: the same checks without depending on ../shared.
+@Test func readsTheShippedSqueezeNetWeights() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../datasets/weights/squeezenet1_1.safetensors").standardized
+    let file = try SafetensorsFile(contentsOf: url)
+    #expect(file["conv1.weight"]?.shape == [64, 3, 3, 3])
+    #expect(file.parameterCount == 1_235_496)
+    #expect(file.metadata["preprocess.input_size"] == "227")
+    let tensors = try file.tensors()
+    let allFinite = tensors.values.allSatisfy { $0.scalars.allSatisfy(\.isFinite) }
+    #expect(allFinite)
+    let unchanged = try SafetensorsFile(bytes: file.serialized()) == file
+    #expect(unchanged)
+}
