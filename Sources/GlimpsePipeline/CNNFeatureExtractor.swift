@@ -5,6 +5,7 @@
 
 import Foundation
 import GlimpseImaging
+import GlimpseStages
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

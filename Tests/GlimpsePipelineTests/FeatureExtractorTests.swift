@@ -4,6 +4,7 @@ import Foundation
 import GlimpseImaging
 import GlimpseNN
 import GlimpsePipeline
+import GlimpseStages
 import GlimpseTensor
 import Testing
 

@@ -1,0 +1,26 @@
+// CaptionDecoder: sentences describing an image (the NIC stage: a CNN encoder and an LSTM
+// decoder with beam search).
+
+import GlimpseImaging
+
+/// One generated sentence and its score.
+public struct Caption: Sendable, Equatable, Codable {
+    /// The sentence, words separated by single spaces.
+    public var text: String
+    /// The decoder's log-probability of the sentence.
+    public var logProbability: Float
+
+    /// Creates a caption.
+    public init(text: String, logProbability: Float) {
+        (self.text, self.logProbability) = (text, logProbability)
+    }
+}
+
+/// Describes images in words.
+public protocol CaptionDecoder: Sendable {
+    /// The name a pipeline file uses for this conformance.
+    static var conformanceName: String { get }
+
+    /// Up to `count` captions of `image`, best first.
+    func captions(for image: Image, count: Int) throws -> [Caption]
+}
