@@ -40,10 +40,10 @@ let package = Package(
         .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "CZlib"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "GlimpseImaging", "CZlib"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseTraining",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData", "GlimpseImaging"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .target(name: "GlimpseStages", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -77,10 +77,10 @@ let package = Package(
             name: "GlimpsePipelineTests",
             dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline"]),
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
-        .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseData"]),
+        .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData"]),
         .testTarget(
             name: "GlimpseTrainingTests",
-            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseTraining"],
+            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseImaging", "GlimpseTraining"],
             exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]

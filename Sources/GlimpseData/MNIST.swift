@@ -155,15 +155,6 @@ public struct MNISTDataset: Sendable, Equatable {
 
     // MARK: - Batches
 
-    /// Images `indices` as a tensor `[B, 1, 28, 28]` scaled to [0, 1], with their labels `[B]`.
-    public func batch<Indices: Collection>(_ indices: Indices) -> (images: Tensor, labels: [Int])
-    where Indices.Element == Int {
-        var images = Tensor(zeros: [indices.count, 1, Self.side, Self.side])
-        var labels = [Int]()
-        fillBatch(indices, images: &images, labels: &labels)
-        return (images, labels)
-    }
-
     /// Writes images `indices` into `images` (reshaped to `[B, 1, 28, 28]` if needed) and their
     /// labels into `labels`, reusing both buffers across steps when the batch size is unchanged.
     public func fillBatch<Indices: Collection>(_ indices: Indices, images: inout Tensor, labels: inout [Int])
@@ -209,27 +200,7 @@ public struct MNISTDataset: Sendable, Equatable {
                             labels: Array(labels[range]))
     }
 
-    /// Holds out the LAST `validation` images as a validation set.
-    ///
-    /// The split is deterministic and needs no seed: with MNIST's 60,000 training images,
-    /// `split(validation: 10_000)` gives training images 0..<50,000 and validation images
-    /// 50,000..<60,000, the customary hold-out. The test split should never be used for this.
-    public func split(validation: Int) -> (training: MNISTDataset, validation: MNISTDataset) {
-        precondition(validation >= 0 && validation <= count,
-                     "MNISTDataset.split: cannot hold out \(validation) of \(count) images")
-        let boundary = count - validation
-        return (subset(0..<boundary), subset(boundary..<count))
-    }
-
     // MARK: - Epoch order
-
-    /// A shuffled order of all image indices for `epoch`, a pure function of (`seed`, `epoch`).
-    ///
-    /// Because each epoch's order depends on nothing else, training resumed at epoch `e` sees the
-    /// same batches it would have seen in an uninterrupted run.
-    public func epochOrder(epoch: Int, seed: UInt64) -> [Int] {
-        Self.epochOrder(count: count, epoch: epoch, seed: seed)
-    }
 
     /// A permutation of `0..<count` for `epoch`: Fisher-Yates (Knuth, TAOCP vol. 2, 3.4.2,
     /// algorithm P) driven by `SeededGenerator(seed:).derived(epoch)`.
@@ -255,4 +226,11 @@ public struct MNISTDataset: Sendable, Equatable {
             if low >= threshold { return high }
         }
     }
+}
+
+extension MNISTDataset: ClassificationData {
+    /// The digits "0" to "9" (for Fashion-MNIST, the same indices name its ten garment classes).
+    public var classNames: [String] { (0..<Self.classCount).map(String.init) }
+    /// `[1, 28, 28]`.
+    public var sampleShape: [Int] { [1, Self.side, Self.side] }
 }

@@ -61,20 +61,25 @@ public struct MNISTAugmentation: Sendable, Equatable {
                        shiftX: p.shiftX, shiftY: p.shiftY, degrees: p.degrees)
     }
 
-    /// Augments every image of a batch `[B, 1, H, W]`, in order, drawing from one generator;
-    /// returns a new batch `[B, 1, H, W]`.
+    /// Augments every image of a batch `[B, C, H, W]`, in order, drawing one shift and rotation
+    /// per image from one generator (all channels of an image move together); returns a new
+    /// batch `[B, C, H, W]`.
     public func augment(batch: Tensor, using generator: inout SeededGenerator) -> Tensor {
-        precondition(batch.rank == 4 && batch.shape[1] == 1,
-                     "MNISTAugmentation: batch shape \(batch.shape) is not [B, 1, H, W]")
-        let (height, width) = (batch.shape[2], batch.shape[3])
+        precondition(batch.rank == 4, "MNISTAugmentation: batch shape \(batch.shape) is not [B, C, H, W]")
+        let (channels, height, width) = (batch.shape[1], batch.shape[2], batch.shape[3])
         let pixels = height * width
         var result = Tensor(zeros: batch.shape)
         batch.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { destination in
                 for n in 0..<batch.shape[0] {
-                    let input = UnsafeBufferPointer(rebasing: source[(n * pixels)..<((n + 1) * pixels)])
-                    let output = UnsafeMutableBufferPointer(rebasing: destination[(n * pixels)..<((n + 1) * pixels)])
-                    augment(input, into: output, height: height, width: width, using: &generator)
+                    let p = drawParameters(using: &generator)
+                    for c in 0..<channels {
+                        let plane = (n * channels + c) * pixels
+                        let input = UnsafeBufferPointer(rebasing: source[plane..<(plane + pixels)])
+                        let output = UnsafeMutableBufferPointer(rebasing: destination[plane..<(plane + pixels)])
+                        Self.transform(input, into: output, height: height, width: width,
+                                       shiftX: p.shiftX, shiftY: p.shiftY, degrees: p.degrees)
+                    }
                 }
             }
         }

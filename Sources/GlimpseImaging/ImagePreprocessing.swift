@@ -23,6 +23,25 @@ public struct ImagePreprocessing: Sendable, Equatable {
     /// Multiplier applied after normalising.
     public var scale: Float
 
+    /// Creates a preprocessing from its values (means and deviations in 0-255 units, one per channel).
+    public init(inputSize: Int, channelOrder: String, mean: [Float], std: [Float], scale: Float = 1) {
+        precondition(inputSize > 0 && ["RGB", "BGR", "gray"].contains(channelOrder), "ImagePreprocessing: bad size or order")
+        let channels = channelOrder == "gray" ? 1 : 3
+        precondition(mean.count == channels && std.count == channels, "ImagePreprocessing: need \(channels) means and stds")
+        (self.inputSize, self.channelOrder, self.mean, self.std, self.scale) = (inputSize, channelOrder, mean, std, scale)
+    }
+
+    /// The `preprocess.*` metadata keys that describe this preprocessing (the inverse of
+    /// `init(metadata:source:)`), for writing into a weights file.
+    public var metadata: [String: String] {
+        func list(_ values: [Float]) -> String { values.map { "\($0)" }.joined(separator: ",") }
+        return ["preprocess.input_size": String(inputSize), "preprocess.channel_order": channelOrder,
+                "preprocess.mean": list(mean), "preprocess.std": list(std), "preprocess.scale": "\(scale)"]
+    }
+
+    /// Channels of the network input: 1 for gray, 3 otherwise.
+    public var channels: Int { channelOrder == "gray" ? 1 : 3 }
+
     /// Reads the `preprocess.*` keys; throws naming the key that is missing or malformed.
     public init(metadata: [String: String], source: String) throws {
         func field(_ key: String) throws -> String {
@@ -58,17 +77,43 @@ public struct ImagePreprocessing: Sendable, Equatable {
     /// The network input for `image`: resized to `inputSize` squared (bilinear, area averaging
     /// when shrinking), channels arranged and normalised: `[1, C, inputSize, inputSize]`.
     public func tensor(for image: Image) -> Tensor {
+        let planes = planarBytes(for: image)
+        return Tensor(uninitializedShape: [1, channels, inputSize, inputSize]) { out in
+            normalize(planes, into: out)
+        }
+    }
+
+    /// The image resized to `inputSize` squared with its channels in `channelOrder`, as bytes
+    /// laid out `[C, inputSize, inputSize]`: what `tensor(for:)` normalises. Data sets keep this
+    /// (a quarter of the Float size) and normalise batch by batch.
+    public func planarBytes(for image: Image) -> [UInt8] {
         let converted = channelOrder == "gray" ? image.grayscale() : image.rgb()
         let resized = converted.resized(width: inputSize, height: inputSize)
-        let channels = channelOrder == "gray" ? 1 : 3
+        let channels = self.channels
         let plane = inputSize * inputSize
         let source = channelOrder == "BGR" ? [2, 1, 0] : Array(0..<channels)
-        return Tensor(uninitializedShape: [1, channels, inputSize, inputSize]) { out in
-            resized.pixels.withUnsafeBufferPointer { px in
-                for c in 0..<channels {
-                    let (m, s, k) = (mean[c], std[c], source[c])
-                    for i in 0..<plane { out[c * plane + i] = (Float(px[i * channels + k]) - m) / s * scale }
-                }
+        var planes = [UInt8](repeating: 0, count: channels * plane)
+        resized.pixels.withUnsafeBufferPointer { px in
+            for c in 0..<channels {
+                let k = source[c]
+                for i in 0..<plane { planes[c * plane + i] = px[i * channels + k] }
+            }
+        }
+        return planes
+    }
+
+    /// Normalises planar bytes `[C, S, S]` (from `planarBytes(for:)`) into `out` `[C, S, S]`:
+    /// `(byte - mean[c]) / std[c] * scale`.
+    public func normalize(_ planes: [UInt8], into out: UnsafeMutableBufferPointer<Float>) {
+        let plane = inputSize * inputSize
+        precondition(planes.count == channels * plane && out.count == planes.count,
+                     "ImagePreprocessing.normalize: \(planes.count) bytes into \(out.count) floats for \(channels)x\(inputSize)x\(inputSize)")
+        planes.withUnsafeBufferPointer { bytes in
+            for c in 0..<channels {
+                // one table per channel: the same arithmetic for every pixel value, done once
+                let (m, s, k) = (mean[c], std[c], scale)
+                let table = (0..<256).map { (Float($0) - m) / s * k }
+                for i in (c * plane)..<((c + 1) * plane) { out[i] = table[Int(bytes[i])] }
             }
         }
     }

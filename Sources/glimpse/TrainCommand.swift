@@ -43,11 +43,18 @@ struct TrainMNIST: ParsableCommand {
 
     func run() throws {
         let threads = compute.apply()
-        var config = MNISTTrainingConfig()
+        var config = TrainingConfig()
         recipe.apply(to: &config)
         config.validation = validation
-        try MNISTRun(config: config, data: data, output: output, checkpoint: runOptions.checkpointPath(for: output),
-                     resume: runOptions.resume, quiet: runOptions.quiet, threads: threads).run()
+        try exitOnError {
+            let directory = ProjectPaths.resolve(data)
+            let trainSet = try MNISTDataset(directory: directory, split: .train)
+            let testSet = try MNISTDataset(directory: directory, split: .test)
+            try ClassifierRun<MNISTDataset>(config: config, data: data, output: output,
+                                            checkpoint: runOptions.checkpointPath(for: output), resume: runOptions.resume,
+                                            quiet: runOptions.quiet, threads: threads)
+                .run(trainSet: trainSet, testSet: testSet)
+        }
     }
 }
 
@@ -84,7 +91,7 @@ struct RecipeOptions: ParsableArguments {
     }
 
     /// Copies the recipe into a trainer configuration.
-    func apply(to config: inout MNISTTrainingConfig) {
+    func apply(to config: inout TrainingConfig) {
         config.epochs = epochs
         config.batchSize = batchSize
         config.learningRate = learningRate
@@ -113,10 +120,11 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// One MNIST-format training run as the commands drive it: data loading, the epoch loop with
-/// progress and checkpoints, and the final weights with their metadata.
-struct MNISTRun {
-    var config: MNISTTrainingConfig
+/// One training run as the commands drive it: the epoch loop with progress and checkpoints, the
+/// final test, and the weights with their metadata.
+struct ClassifierRun<Data: ClassificationData> {
+    var config: TrainingConfig
+    /// The data's description for logs and metadata (a folder).
     var data: String
     var output: String
     var checkpoint: String
@@ -125,63 +133,82 @@ struct MNISTRun {
     var threads: Int
     /// The model's description in the weights file's metadata.
     var modelDescription = "DeepConvNet (Deep Learning from Scratch, ch08)"
+    /// Extra metadata for the weights file (preprocessing, class names).
+    var extraMetadata: [String: String] = [:]
 
-    func run() throws {
+    /// Trains on `trainSet`, tests on `testSet` (when given) at the end, writes the weights.
+    func run(trainSet: Data, testSet: Data?) throws {
         let progress = ProgressReporter(quiet: quiet)
-        do {
-            let directory = ProjectPaths.resolve(data)
-            let trainSet = try MNISTDataset(directory: directory, split: .train)
-            let testSet = try MNISTDataset(directory: directory, split: .test)
-            var trainer = try MNISTTrainer(config: config, trainSet: trainSet)
-            let outputURL = URL(fileURLWithPath: output)
-            let checkpointURL = URL(fileURLWithPath: checkpoint)
-            try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-            var history = [String]()
-            var trainingSeconds = 0.0
-            if resume {
-                let saved = try Checkpoint(contentsOf: checkpointURL)
-                try trainer.resume(from: saved, path: checkpoint)
-                history = saved.metadata["history"].map { $0.split(separator: ";").map(String.init) } ?? []
-                trainingSeconds = Double(saved.metadata["training_seconds"] ?? "0") ?? 0
-                progress.log("resumed from \(checkpoint) after epoch \(trainer.epoch) of \(config.epochs)")
-            } else if FileManager.default.fileExists(atPath: checkpoint) {
-                progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
-            }
-            progress.log("training DeepConvNet (\(trainer.model.parameterCount) parameters) on \(trainer.training.count) images"
-                         + " from \(directory), validating on \(trainer.validation?.count ?? 0); \(threads) thread(s), seed \(config.seed)"
-                         + (config.pretrained.map { ", starting from \($0)" } ?? "")
-                         + (config.freeze.isEmpty ? "" : ", frozen: \(config.freeze.joined(separator: ","))"))
-            while trainer.epoch < config.epochs {
-                let summary = try trainer.trainEpoch(progress: progress)
-                trainingSeconds += summary.seconds
-                let validationText = summary.validationAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a"
-                history.append(String(format: "%d:%.5f:%.5f:%@", summary.epoch, summary.loss, summary.trainingAccuracy, validationText))
-                progress.log(String(format: "epoch %d/%d  loss %.4f  train %.2f%%  validation %@  %.1f s (%.0f img/s)",
-                                    summary.epoch, config.epochs, summary.loss, 100 * summary.trainingAccuracy, validationText,
-                                    summary.seconds, summary.imagesPerSecond))
-                try trainer.checkpoint(extraMetadata: ["history": history.joined(separator: ";"),
-                                                       "training_seconds": String(format: "%.1f", trainingSeconds)])
-                    .write(to: checkpointURL)
-            }
-            let test = MNISTTrainer.evaluate(trainer.model, on: testSet)
-            let validationAccuracy = trainer.validation.map { MNISTTrainer.evaluate(trainer.model, on: $0).accuracy }
-            var metadata = config.metadata
-            metadata["model"] = modelDescription
-            metadata["command"] = (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-            metadata["data"] = data
-            metadata["threads"] = String(threads)
-            metadata["test_accuracy"] = String(format: "%.4f", test.accuracy)
-            metadata["validation_accuracy"] = validationAccuracy.map { String(format: "%.4f", $0) } ?? "n/a"
-            metadata["training_seconds"] = String(format: "%.1f", trainingSeconds)
-            metadata["history"] = history.joined(separator: ";")
+        var trainer = try ClassifierTrainer(config: config, trainSet: trainSet)
+        let outputURL = URL(fileURLWithPath: output)
+        let checkpointURL = URL(fileURLWithPath: checkpoint)
+        try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var history = [String]()
+        var trainingSeconds = 0.0
+        if resume {
+            let saved = try Checkpoint(contentsOf: checkpointURL)
+            try trainer.resume(from: saved, path: checkpoint)
+            history = saved.metadata["history"].map { $0.split(separator: ";").map(String.init) } ?? []
+            trainingSeconds = Double(saved.metadata["training_seconds"] ?? "0") ?? 0
+            progress.log("resumed from \(checkpoint) after epoch \(trainer.epoch) of \(config.epochs)")
+        } else if FileManager.default.fileExists(atPath: checkpoint) {
+            progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
+        }
+        progress.log("training \(config.architecture.rawValue) (\(trainer.model.parameterCount) parameters, \(trainSet.classCount) classes)"
+                     + " on \(trainer.training.count) images from \(data), validating on \(trainer.validation?.count ?? 0);"
+                     + " \(threads) thread(s), seed \(config.seed)"
+                     + (config.pretrained.map { ", starting from \($0)" } ?? "")
+                     + (config.freeze.isEmpty ? "" : ", frozen: \(config.freeze.joined(separator: ","))"))
+        while trainer.epoch < config.epochs {
+            let summary = try trainer.trainEpoch(progress: progress)
+            trainingSeconds += summary.seconds
+            let validationText = summary.validationAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a"
+            history.append(String(format: "%d:%.5f:%.5f:%@", summary.epoch, summary.loss, summary.trainingAccuracy, validationText))
+            progress.log(String(format: "epoch %d/%d  loss %.4f  train %.2f%%  validation %@  %.1f s (%.0f img/s)",
+                                summary.epoch, config.epochs, summary.loss, 100 * summary.trainingAccuracy, validationText,
+                                summary.seconds, summary.imagesPerSecond))
+            try trainer.checkpoint(extraMetadata: ["history": history.joined(separator: ";"),
+                                                   "training_seconds": String(format: "%.1f", trainingSeconds)])
+                .write(to: checkpointURL)
+        }
+        let batchSize = config.architecture.evaluationBatchSize
+        let test = testSet.map { ClassifierTrainer<Data>.evaluate(trainer.model, on: $0, batchSize: batchSize) }
+        let validationAccuracy = trainer.validation.map {
+            ClassifierTrainer<Data>.evaluate(trainer.model, on: $0, batchSize: batchSize).accuracy
+        }
+        var metadata = config.metadata.merging(extraMetadata) { a, _ in a }
+        metadata["model"] = modelDescription
+        metadata["command"] = (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        metadata["data"] = data
+        metadata["threads"] = String(threads)
+        metadata["test_accuracy"] = test.map { String(format: "%.4f", $0.accuracy) } ?? "n/a"
+        metadata["validation_accuracy"] = validationAccuracy.map { String(format: "%.4f", $0) } ?? "n/a"
+        metadata["training_seconds"] = String(format: "%.1f", trainingSeconds)
+        metadata["history"] = history.joined(separator: ";")
+        if metadata["layout"] == nil {
             metadata["layout"] = "PyTorch: conv OIHW, linear [out, in]; input [N, 1, 28, 28] scaled to [0, 1]"
-            try trainer.model.save(to: outputURL, metadata: metadata)
+        }
+        try trainer.model.save(to: outputURL, metadata: metadata)
+        if let test {
             print(String(format: "test accuracy %.2f%% (%d/%d) after %d epochs, %.0f s of training; weights in %@",
                          100 * test.accuracy, test.correct, test.total, config.epochs, trainingSeconds, output))
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
+        } else {
+            print(String(format: "validation accuracy %@ after %d epochs, %.0f s of training; weights in %@",
+                         validationAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a", config.epochs,
+                         trainingSeconds, output))
         }
+    }
+}
+
+/// Runs `body`, printing any error as "error: ..." and exiting with status 1.
+func exitOnError(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
     }
 }

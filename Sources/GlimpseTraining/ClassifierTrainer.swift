@@ -1,8 +1,9 @@
-// MNISTTrainer: training DeepConvNet on MNIST (or Fashion-MNIST) with validation,
-// checkpoints every epoch and exact resume.
+// ClassifierTrainer: training a classifier (DeepConvNet, SqueezeNet) on any ClassificationData
+// (MNIST's IDX files, a folder of class subfolders) with validation, checkpoints every epoch
+// and exact resume.
 //
 // Reproducibility: the network is initialised from `seed`; epoch e visits the training images
-// in `MNISTDataset.epochOrder(epoch: e, seed: seed)`; augmentation and dropout draw from one
+// in `epochOrder(epoch: e, seed: seed)`; augmentation and dropout draw from one
 // training generator seeded from `seed`, whose state is saved in every checkpoint. A run
 // resumed from the checkpoint of epoch k therefore continues bit for bit like the uninterrupted
 // run (at the same `--threads`, which fixes how gradient sums are split and added).
@@ -13,100 +14,6 @@ import GlimpseNN
 import GlimpseOptim
 import GlimpseSerialization
 import GlimpseTensor
-
-/// The settings of an MNIST training run.
-public struct MNISTTrainingConfig: Sendable, Equatable {
-    /// Passes over the training set.
-    public var epochs = 20
-    /// Images per step.
-    public var batchSize = 100
-    /// Adam's base learning rate.
-    public var learningRate: Float = 0.001
-    /// `constant`, `cosine` (to 0 over the run) or `step` (x0.1 at 50% and 75% of the run).
-    public var schedule = "cosine"
-    /// Epochs of linear warm-up from 10% of the base rate (0: none).
-    public var warmupEpochs = 0
-    /// Seeds initialisation, data order, augmentation and dropout.
-    public var seed: UInt64 = 1
-    /// Random shifts (up to 2 px) and rotations (up to 10 degrees) of training images.
-    public var augment = true
-    /// Training images held out (the last ones) to validate on; 0 for none.
-    public var validation = 5000
-    /// Use only the first `limit` training images (before the validation hold-out); nil for all.
-    public var limit: Int?
-    /// Pretrained weights to start from (fine-tuning); nil trains from the seeded initialisation.
-    public var pretrained: String?
-    /// Parameter-name prefixes kept from the initialisation instead of the pretrained file (the new head).
-    public var newHead: [String] = []
-    /// Parameter-name prefixes that are frozen: no gradient, no update.
-    public var freeze: [String] = []
-
-    /// Creates the default configuration.
-    public init() {}
-
-    /// The settings as checkpoint metadata (`train.epochs`, ...): a resumed run must match them.
-    public var metadata: [String: String] {
-        [
-            "train.epochs": String(epochs), "train.batch_size": String(batchSize),
-            "train.learning_rate": String(learningRate), "train.schedule": schedule,
-            "train.warmup_epochs": String(warmupEpochs), "train.seed": String(seed),
-            "train.augment": String(augment), "train.validation": String(validation),
-            "train.limit": limit.map(String.init) ?? "all", "train.optimizer": "adam",
-            "train.pretrained": pretrained.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none",
-            "train.new_head": newHead.joined(separator: ","), "train.freeze": freeze.joined(separator: ","),
-        ]
-    }
-
-    /// The learning-rate schedule over `stepsPerEpoch * epochs` optimizer steps.
-    public func makeSchedule(stepsPerEpoch: Int) throws -> any LearningRateSchedule {
-        let total = stepsPerEpoch * epochs
-        let warmup = stepsPerEpoch * warmupEpochs
-        let main: any LearningRateSchedule
-        switch schedule {
-        case "constant": main = ConstantSchedule(learningRate: learningRate)
-        case "cosine": main = CosineSchedule(base: learningRate, minimum: 0, totalSteps: max(1, total - warmup))
-        case "step":
-            return MilestoneSchedule(base: learningRate, milestones: [total / 2, total * 3 / 4], gamma: 0.1,
-                                     warmupSteps: warmup)
-        default: throw TrainingError.badOption("unknown schedule \"\(schedule)\" (constant, cosine, step)")
-        }
-        return warmup > 0 ? WarmupSchedule(wrapping: main, warmupSteps: warmup, startFactor: 0.1) : main
-    }
-}
-
-/// Multiplies the rate by `gamma` at each milestone step (torch's MultiStepLR), after an optional warm-up.
-struct MilestoneSchedule: LearningRateSchedule {
-    let base: Float
-    let milestones: [Int]
-    let gamma: Float
-    let warmupSteps: Int
-
-    func learningRate(atStep step: Int) -> Float {
-        if step < warmupSteps {
-            return base * (0.1 + 0.9 * Float(step) / Float(warmupSteps))
-        }
-        let passed = milestones.filter { step >= $0 }.count
-        return base * Float(pow(Double(gamma), Double(passed)))
-    }
-}
-
-/// A training option or state that cannot be used.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
-    /// An option value is invalid.
-    case badOption(String)
-    /// The checkpoint was written by a run with different settings.
-    case checkpointMismatch(path: String, key: String, checkpoint: String, requested: String)
-
-    /// A one-line explanation.
-    public var description: String {
-        switch self {
-        case .badOption(let text): return text
-        case .checkpointMismatch(let path, let key, let checkpoint, let requested):
-            return "checkpoint \(path) was written with \(key)=\(checkpoint), but this run asks for \(requested); "
-                + "resume with the same settings or start a new run"
-        }
-    }
-}
 
 /// What an epoch achieved.
 public struct EpochSummary: Sendable {
@@ -124,14 +31,17 @@ public struct EpochSummary: Sendable {
     public var imagesPerSecond: Double
 }
 
-/// Trains DeepConvNet on an MNIST-format dataset.
-public struct MNISTTrainer {
+/// Trains DeepConvNet on MNIST.
+public typealias MNISTTrainer = ClassifierTrainer<MNISTDataset>
+
+/// Trains a classifier on a labelled image set.
+public struct ClassifierTrainer<Data: ClassificationData> {
     /// The run's settings.
-    public let config: MNISTTrainingConfig
+    public let config: TrainingConfig
     /// The training images (after the hold-out).
-    public let training: MNISTDataset
+    public let training: Data
     /// The held-out validation images.
-    public let validation: MNISTDataset?
+    public let validation: Data?
     /// The network being trained.
     public private(set) var model: Sequential
     /// Adam, the seed text's optimizer.
@@ -144,7 +54,7 @@ public struct MNISTTrainer {
     public private(set) var random: SeededGenerator
 
     /// Prepares a run on `trainSet` (the full training split; the hold-out is taken from its end).
-    public init(config: MNISTTrainingConfig, trainSet: MNISTDataset) throws {
+    public init(config: TrainingConfig, trainSet: Data) throws {
         guard config.epochs >= 1, config.batchSize >= 1, config.learningRate > 0, config.validation >= 0 else {
             throw TrainingError.badOption("epochs, batch size and learning rate must be positive")
         }
@@ -162,7 +72,7 @@ public struct MNISTTrainer {
             training = data
             validation = nil
         }
-        model = DeepConvNet.make(seed: config.seed)
+        model = config.architecture.make(classes: trainSet.classCount, seed: config.seed)
         random = SeededGenerator(seed: config.seed).derived(0x7261_6e64)
         if let path = config.pretrained {
             try model.load(from: SafetensorsFile(contentsOf: URL(fileURLWithPath: path)), keeping: config.newHead)
@@ -201,7 +111,7 @@ public struct MNISTTrainer {
         let schedule = try config.makeSchedule(stepsPerEpoch: stepsPerEpoch)
         let order = training.epochOrder(epoch: epoch, seed: config.seed)
         let augmentation = config.augment ? MNISTAugmentation() : nil
-        var images = Tensor(zeros: [config.batchSize, 1, 28, 28])
+        var images = Tensor(zeros: [config.batchSize] + training.sampleShape)
         var labels = [Int]()
         var lossSum: Double = 0, correct = 0, seen = 0
         let start = ProgressReporter.now()
@@ -223,17 +133,17 @@ public struct MNISTTrainer {
         }
         let seconds = ProgressReporter.now() - start
         epoch += 1
-        let validationAccuracy = validation.map { MNISTTrainer.evaluate(model, on: $0).accuracy }
+        let validationAccuracy = validation.map { Self.evaluate(model, on: $0, batchSize: config.architecture.evaluationBatchSize).accuracy }
         return EpochSummary(epoch: epoch, loss: lossSum / Double(max(seen, 1)),
                             trainingAccuracy: Double(correct) / Double(max(seen, 1)),
                             validationAccuracy: validationAccuracy, seconds: seconds,
                             imagesPerSecond: Double(seen) / max(seconds, 1e-9))
     }
 
-    /// Accuracy and confusion matrix of `model` on `dataset`.
-    public static func evaluate(_ model: Sequential, on dataset: MNISTDataset,
+    /// Accuracy and confusion matrix of `model` on `dataset`, `batchSize` images at a time.
+    public static func evaluate(_ model: Sequential, on dataset: some ClassificationData, batchSize: Int = 500,
                                 halfPrecisionActivations: Bool = false) -> ClassificationReport {
-        ClassifierEvaluation.evaluate(model, count: dataset.count, classes: MNISTDataset.classCount,
+        ClassifierEvaluation.evaluate(model, count: dataset.count, classes: dataset.classCount, batchSize: batchSize,
                                       halfPrecisionActivations: halfPrecisionActivations) { range in
             dataset.batch(range)
         }
