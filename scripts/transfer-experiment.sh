@@ -20,11 +20,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 scripts/setup.sh
-DATA=/usr/share/datasets/fashion-mnist
-if [ ! -f "$DATA/t10k-labels-idx1-ubyte.gz" ]; then
-    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get install -y -q dataset-fashion-mnist >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q dataset-fashion-mnist >&2; }
-fi
+DATA=$(scripts/fashion-mnist.sh)
 swift build -c release --product glimpse >&2
 OUT=runs/transfer; mkdir -p "$OUT"
 results="$OUT/results.txt"; : > "$results"

@@ -30,7 +30,11 @@ public enum SqueezeNet {
             ("fire6", fire(256, 48, 192)), ("fire7", fire(384, 48, 192)),
             ("fire8", fire(384, 64, 256)), ("fire9", fire(512, 64, 256)),
             ("dropout", Dropout(probability: 0.5)),
-            ("conv10", Conv2D(inChannels: 512, outChannels: classes, kernelSize: 1, random: &random)),
+            // The classifier starts small, as in the reference implementations (Caffe's and
+            // torchvision's normal(0, 0.01)): fire9's activations reach the hundreds, and a He
+            // initialisation would start a new head with logits in the tens.
+            ("conv10", Conv2D(inChannels: 512, outChannels: classes, kernelSize: 1,
+                              initializer: .normal(standardDeviation: 0.01), random: &random)),
         ]
         if reluAfterClassifier { layers.append(("relu10", ReLU())) }
         layers.append(("pool10", GlobalAvgPool()))
