@@ -85,3 +85,21 @@ public struct VOCFolder: LabelledImageSource {
         return LabelledImage(name: annotation.fileName, image: image, boxes: boxes, labelMap: labelMap)
     }
 }
+
+extension VOCFolder {
+    /// The boxes as a COCO instances file (image ids = item indices, category ids = class
+    /// ids, no segmentation), for statistics and for converting a VOC folder to COCO.
+    public func cocoInstances() -> COCOInstances {
+        var images = [COCOImage](), boxes = [COCOAnnotation]()
+        for (i, a) in self.annotations.enumerated() {
+            images.append(COCOImage(id: i, fileName: "JPEGImages/" + a.fileName, width: a.width, height: a.height))
+            for o in a.objects {
+                boxes.append(COCOAnnotation(
+                    id: boxes.count + 1, imageID: i, categoryID: classNames.firstIndex(of: o.name)!,
+                    bbox: [o.xmin, o.ymin, o.xmax - o.xmin, o.ymax - o.ymin], area: (o.xmax - o.xmin) * (o.ymax - o.ymin)))
+            }
+        }
+        let categories = classNames.enumerated().map { COCOCategory(id: $0.offset, name: $0.element) }
+        return COCOInstances(images: images, categories: categories, annotations: boxes)
+    }
+}
