@@ -23,7 +23,7 @@
 //   POS       := "in the top left corner" | "at the top" | "in the centre" | ... (thirds of the image)
 //   BG        := "on a brick wall" | "against a brick wall" | "on bricks" | "on grass" |
 //                "on a patch of grass" | "in the grass" | "on gravel" | "on a gravel path" |
-//                "on small stones" | "on a plain C background" | "on a C background" |
+//                "on pebbles" | "on a plain C background" | "on a C background" |
 //                "against a flat C backdrop"
 //   BGNOUN    := "a brick wall" | "a patch of grass" | "gravel" | "a plain C background"
 //   COUNT     := "two" | "three" | ... (numerals above ten)
@@ -104,7 +104,7 @@ public enum CaptionGrammar {
             switch background {
             case .texture("brick"): return pick(["on a brick wall", "against a brick wall", "on bricks"], &rng)
             case .texture("grass"): return pick(["on grass", "on a patch of grass", "in the grass"], &rng)
-            case .texture(_): return pick(["on gravel", "on a gravel path", "on small stones"], &rng)
+            case .texture(_): return pick(["on gravel", "on a gravel path", "on pebbles"], &rng)
             case let .plain(c):
                 return pick(["on a plain \(c.rawValue) background", "on a \(c.rawValue) background",
                              "against a flat \(c.rawValue) backdrop"], &rng)

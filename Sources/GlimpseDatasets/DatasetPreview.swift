@@ -21,10 +21,11 @@ public enum DatasetPreview {
         let big = enlarge(base, scale)
         var panels = [big.annotated(boxes: (item.boxes ?? []).map { scaled($0, scale) }, classNames: classNames)]
         if let masks = item.masks, !masks.isEmpty {
-            var ids = LabelMap(width: base.width, height: base.height)
+            var instanceIDs = [UInt8](repeating: 0, count: base.width * base.height)
             for (k, mask) in masks.enumerated() {
-                for i in 0..<mask.bits.count where mask.bits[i] { ids.ids[i] = UInt8(min(k + 1, 254)) }
+                for i in 0..<mask.bits.count where mask.bits[i] { instanceIDs[i] = UInt8(min(k + 1, 254)) }
             }
+            let ids = LabelMap(width: base.width, height: base.height, ids: instanceIDs)
             panels.append(big.annotated(labels: ids.resized(width: w, height: h), palette: instancePalette, opacity: 0.6))
         }
         if let labels = item.labelMap {
@@ -41,15 +42,17 @@ public enum DatasetPreview {
         for caption in item.captions ?? [] { lines += wrap(caption, charsPerLine) }
         lines.insert(item.name, at: 0)
         let lineHeight = BitmapFont.glyphHeight + 4
-        var sheet = Image(width: width, height: h + 4 + lines.count * lineHeight, fill: [255, 255, 255])
+        let sheetHeight = h + 4 + lines.count * lineHeight
+        var pixels = [UInt8](repeating: 255, count: width * sheetHeight * 3)
         for (p, panel) in panels.enumerated() {
             let x0 = p * (w + gap)
             for y in 0..<h {
                 for x in 0..<w {
-                    for c in 0..<3 { sheet.pixels[(y * width + x0 + x) * 3 + c] = panel.pixels[(y * w + x) * 3 + c] }
+                    for c in 0..<3 { pixels[(y * width + x0 + x) * 3 + c] = panel.pixels[(y * w + x) * 3 + c] }
                 }
             }
         }
+        var sheet = Image(width: width, height: sheetHeight, channels: 3, pixels: pixels)
         for (i, line) in lines.enumerated() {
             sheet.drawText(line, x: 2, y: h + 4 + i * lineHeight, color: [0, 0, 0])
         }

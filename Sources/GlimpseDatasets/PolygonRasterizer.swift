@@ -9,7 +9,7 @@
 public enum PolygonRasterizer {
     /// The union of `polygons` (each a flat list of at least 3 x, y pairs) as a mask.
     public static func mask(polygons: [[Double]], width: Int, height: Int) -> InstanceMask {
-        var mask = InstanceMask(width: width, height: height)
+        var bits = [Bool](repeating: false, count: width * height)
         for polygon in polygons {
             precondition(polygon.count >= 6 && polygon.count % 2 == 0, "PolygonRasterizer: need >= 3 x, y pairs")
             let n = polygon.count / 2
@@ -33,11 +33,11 @@ public enum PolygonRasterizer {
                     // Pixels whose centre x + 0.5 lies in [left, right).
                     let first = max(0, Int((crossings[k] - 0.5).rounded(.up)))
                     let last = min(width - 1, Int((crossings[k + 1] - 0.5).rounded(.up)) - 1)
-                    if first <= last { for x in first...last { mask.bits[y * width + x] = true } }
+                    if first <= last { for x in first...last { bits[y * width + x] = true } }
                     k += 2
                 }
             }
         }
-        return mask
+        return InstanceMask(width: width, height: height, bits: bits)
     }
 }

@@ -40,16 +40,16 @@ public struct RunLengthMask: Sendable, Equatable {
 
     /// The mask this encodes.
     public func decoded() -> InstanceMask {
-        var mask = InstanceMask(width: width, height: height)
+        var bits = [Bool](repeating: false, count: width * height)
         var position = 0, bit = false
         for run in counts {
             if bit {
-                for p in position..<(position + run) { mask.bits[(p % height) * width + p / height] = true }
+                for p in position..<(position + run) { bits[(p % height) * width + p / height] = true }
             }
             position += run
             bit.toggle()
         }
-        return mask
+        return InstanceMask(width: width, height: height, bits: bits)
     }
 
     /// The number of 1 pixels.

@@ -61,16 +61,18 @@ public struct SceneBackgrounds: Sendable {
         let x0 = Int(generator.next() % UInt64(texture.width - side + 1))
         let y0 = Int(generator.next() % UInt64(texture.height - side + 1))
         var crop = [UInt8](repeating: 0, count: side * side)
+        let photo = texture.pixels
         for y in 0..<side {
-            for x in 0..<side { crop[y * side + x] = texture.pixels[(y0 + y) * texture.width + x0 + x] }
+            for x in 0..<side { crop[y * side + x] = photo[(y0 + y) * texture.width + x0 + x] }
         }
         let scaled = side == size ? Image(width: side, height: side, channels: 1, pixels: crop)
             : Image(width: side, height: side, channels: 1, pixels: crop).resized(width: size, height: size)
         let brightness = 0.7 + 0.5 * generator.nextUniform()
         let tint = (0..<3).map { _ in (0.55 + 0.45 * generator.nextUniform()) * brightness }
         var pixels = [UInt8](repeating: 0, count: size * size * 3)
+        let grey = scaled.pixels
         for i in 0..<(size * size) {
-            let v = Float(scaled.pixels[i])
+            let v = Float(grey[i])
             for c in 0..<3 { pixels[i * 3 + c] = UInt8(clamping: Int((v * tint[c]).rounded())) }
         }
         return (Image(width: size, height: size, channels: 3, pixels: pixels), .texture(name))

@@ -131,10 +131,12 @@ public struct SceneGenerator: Sendable {
     public func scene(seed: UInt64, split: SceneSplit, index: Int) -> Scene {
         var rng = Self.generator(seed: seed, split: split, index: index)
         let (background, kind) = backgrounds.render(size: size, using: &rng)
-        var image = background
+        // Work on plain arrays: writing through Image.pixels / LabelMap.ids (observed properties of
+        // another module) copies the whole buffer per pixel.
+        var pixels = background.pixels
         let pixelCount = size * size
         var meanColor = [Float](repeating: 0, count: 3)
-        for i in 0..<pixelCount { for c in 0..<3 { meanColor[c] += Float(background.pixels[i * 3 + c]) } }
+        for i in 0..<pixelCount { for c in 0..<3 { meanColor[c] += Float(pixels[i * 3 + c]) } }
         meanColor = meanColor.map { $0 / Float(pixelCount) }
 
         let pool = split.digitPool
@@ -152,10 +154,10 @@ public struct SceneGenerator: Sendable {
             let start = sourceIndex * MNISTDataset.pixelsPerImage
             let patch = Image(width: 28, height: 28, channels: 1,
                               pixels: Array(digits.images[start..<(start + MNISTDataset.pixelsPerImage)]))
-                .resized(width: side, height: side)
+                .resized(width: side, height: side).pixels
             // Stroke box within the patch (opacity above 0.5), to bound the overlap.
             var sx0 = side, sy0 = side, sx1 = 0, sy1 = 0
-            for y in 0..<side { for x in 0..<side where patch.pixels[y * side + x] > 127 {
+            for y in 0..<side { for x in 0..<side where patch[y * side + x] > 127 {
                 sx0 = min(sx0, x); sx1 = max(sx1, x + 1); sy0 = min(sy0, y); sy1 = max(sy1, y + 1)
             } }
             guard sx1 > sx0 else { continue }
@@ -171,13 +173,13 @@ public struct SceneGenerator: Sendable {
             let rgb = color.rgb.map(Float.init)
             for y in 0..<side {
                 for x in 0..<side {
-                    let a = Float(patch.pixels[y * side + x]) / 255
+                    let a = Float(patch[y * side + x]) / 255
                     if a == 0 { continue }
                     let p = (py + y) * size + px + x
                     for k in 0..<weights.count { weights[k][p] *= 1 - a }
                     layer[p] = a
                     for c in 0..<3 {
-                        image.pixels[p * 3 + c] = UInt8((Float(image.pixels[p * 3 + c]) * (1 - a) + rgb[c] * a).rounded())
+                        pixels[p * 3 + c] = UInt8((Float(pixels[p * 3 + c]) * (1 - a) + rgb[c] * a).rounded())
                     }
                 }
             }
@@ -188,12 +190,14 @@ public struct SceneGenerator: Sendable {
         }
 
         // Ground truth from the final weights.
-        var labelMap = LabelMap(width: size, height: size)
+        var ids = [UInt8](repeating: 0, count: pixelCount)
         for p in 0..<pixelCount {
             var best = 0
             for k in 1..<weights.count where weights[k][p] > weights[best][p] { best = k }
-            labelMap.ids[p] = weights[best][p] < 0.75 ? LabelMap.ignore : best == 0 ? 0 : UInt8(placed[best - 1].digit + 1)
+            ids[p] = weights[best][p] < 0.75 ? LabelMap.ignore : best == 0 ? 0 : UInt8(placed[best - 1].digit + 1)
         }
+        let labelMap = LabelMap(width: size, height: size, ids: ids)
+        let image = Image(width: size, height: size, channels: 3, pixels: pixels)
         let largeFrom = (minDigitSide + maxDigitSide + 1) / 2
         var objects = [SceneObject]()
         for (k, object) in placed.enumerated() {
