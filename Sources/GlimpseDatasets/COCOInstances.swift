@@ -120,6 +120,13 @@ public struct COCOInstances: Sendable, Equatable {
 
     // MARK: - Reading
 
+    /// The largest image side a file may declare (masks are decoded at full size).
+    public static let maxSide = 65_536
+    /// The largest pixel count a file may declare per image.
+    public static let maxPixels = 1 << 27
+    /// The largest category id accepted (class names are indexed by id).
+    public static let maxCategoryID = 65_535
+
     /// Reads and validates a COCO instances file.
     public static func read(_ path: String) throws(DatasetError) -> COCOInstances {
         try decode(try JSONValue.read(path), file: path)
@@ -135,8 +142,11 @@ public struct COCOInstances: Sendable, Equatable {
             r.record = "image \(id)"
             guard imageIndex[id] == nil else { throw r.error(.invalidValue, "id", "image id \(id) is used twice") }
             let width = try r.int("width"), height = try r.int("height")
-            guard width > 0 else { throw r.error(.invalidValue, "width", "must be positive, found \(width)") }
-            guard height > 0 else { throw r.error(.invalidValue, "height", "must be positive, found \(height)") }
+            guard width > 0, width <= maxSide else { throw r.error(.invalidValue, "width", "must be 1-\(maxSide), found \(width)") }
+            guard height > 0, height <= maxSide else { throw r.error(.invalidValue, "height", "must be 1-\(maxSide), found \(height)") }
+            guard width * height <= maxPixels else {
+                throw r.error(.invalidValue, "height", "\(width)x\(height) is more than \(maxPixels) pixels")
+            }
             imageIndex[id] = images.count
             images.append(COCOImage(id: id, fileName: try r.string("file_name"), width: width, height: height,
                                     attributes: try attributes(r)))
@@ -147,6 +157,7 @@ public struct COCOInstances: Sendable, Equatable {
             var r = try JSONRecord(value, file: file, record: "categories[\(i)]")
             let id = try r.int("id")
             r.record = "category \(id)"
+            guard id >= 0, id <= maxCategoryID else { throw r.error(.invalidValue, "id", "category ids must be 0-\(maxCategoryID), found \(id)") }
             guard categoryIDs.insert(id).inserted else { throw r.error(.invalidValue, "id", "category id \(id) is used twice") }
             var supercategory: String?
             if let v = r.value("supercategory"), v != .null { supercategory = try r.string("supercategory") }
@@ -251,7 +262,8 @@ public struct COCOInstances: Sendable, Equatable {
                 return .rle(rle)
             case let .array(items):
                 let runs = try JSONRecord.numbers(items, field: "segmentation.counts", record: r)
-                guard runs.allSatisfy({ $0 >= 0 && $0 == $0.rounded() }), runs.reduce(0, +) == Double(image.width * image.height) else {
+                guard runs.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 <= Double(image.width * image.height) }),
+                      runs.reduce(0, +) == Double(image.width * image.height) else {
                     throw r.error(.invalidValue, "segmentation.counts", "runs must be non-negative integers summing to \(image.width * image.height)")
                 }
                 return .rle(RunLengthMask(height: image.height, width: image.width, counts: runs.map { Int($0) }))

@@ -76,7 +76,9 @@ public struct RunLengthMask: Sendable, Equatable {
     /// Decodes the compressed string form (pycocotools `rleFrString`); nil when the string is
     /// malformed or its counts do not cover `height * width`.
     public init?(height: Int, width: Int, compressed: String) {
-        var counts = [Int]()
+        guard height >= 0, width >= 0, height.multipliedReportingOverflow(by: width).overflow == false else { return nil }
+        let total = height * width
+        var counts = [Int](), covered = 0
         let bytes = Array(compressed.utf8)
         var p = 0
         while p < bytes.count {
@@ -91,10 +93,11 @@ public struct RunLengthMask: Sendable, Equatable {
                 if !more && (c & 0x10) != 0 { x |= -1 << (5 * k) }
             }
             if counts.count > 2 { x += counts[counts.count - 2] }
-            guard x >= 0 else { return nil }
+            guard x >= 0, x <= total - covered else { return nil }
+            covered += x
             counts.append(x)
         }
-        guard height >= 0, width >= 0, counts.reduce(0, +) == height * width else { return nil }
+        guard covered == total else { return nil }
         self.init(height: height, width: width, counts: counts)
     }
 }

@@ -96,15 +96,20 @@ public struct VOCAnnotation: Sendable, Equatable {
         }
         let fileName = try text(tree, "filename", record: nil)
         let width = try number(tree, "size.width", record: nil), height = try number(tree, "size.height", record: nil)
-        guard width > 0, width == width.rounded() else {
-            throw DatasetError(.invalidValue, file: file, field: "size.width", "must be a positive integer, found \(width)")
+        let maxSide = Double(COCOInstances.maxSide)
+        guard width > 0, width <= maxSide, width == width.rounded() else {
+            throw DatasetError(.invalidValue, file: file, field: "size.width", "must be an integer 1-\(Int(maxSide)), found \(width)")
         }
-        guard height > 0, height == height.rounded() else {
-            throw DatasetError(.invalidValue, file: file, field: "size.height", "must be a positive integer, found \(height)")
+        guard height > 0, height <= maxSide, height == height.rounded() else {
+            throw DatasetError(.invalidValue, file: file, field: "size.height", "must be an integer 1-\(Int(maxSide)), found \(height)")
         }
         var depth = 3
         if tree.children.first(where: { $0.name == "size" })?.children.contains(where: { $0.name == "depth" && !$0.text.isEmpty }) == true {
-            depth = Int(try number(tree, "size.depth", record: nil))
+            let d = try number(tree, "size.depth", record: nil)
+            guard [1, 3, 4].contains(d) else {
+                throw DatasetError(.invalidValue, file: file, field: "size.depth", "expected 1, 3 or 4 channels, found \(d)")
+            }
+            depth = Int(d)
         }
         var objects = [VOCObject]()
         for (i, node) in tree.children.filter({ $0.name == "object" }).enumerated() {

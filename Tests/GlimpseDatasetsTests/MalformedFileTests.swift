@@ -32,6 +32,12 @@ struct MalformedFileTests {
         (#"{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "segmentation": [[1, 2, 3]]}"#,
          "segmentation[0]", .invalidValue),
         (#"{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "iscrowd": 2}"#, "iscrowd", .invalidValue),
+        (#"{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "segmentation": {"size": [48, 64], "counts": "oooooooooooo0"}}"#,
+         "segmentation.counts", .invalidValue),
+        (#"{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "segmentation": {"size": [48, 64], "counts": [1e300, 5]}}"#,
+         "segmentation.counts", .invalidValue),
+        (#"{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "segmentation": [[1, 2, 3, 4, 1e300, 6]]}"#,
+         "segmentation[0]", .invalidValue),
     ]
 
     @Test(arguments: cocoCases.indices)
@@ -68,6 +74,12 @@ struct MalformedFileTests {
         #expect { try COCOCaptions.read(captions) } throws: {
             let e = $0 as? DatasetError
             return e?.record == "annotation 2" && e?.field == "caption" && e?.kind == .missingField
+        }
+        let huge = try writeText(#"{"images": [{"id": 1, "file_name": "a.png", "width": 1e12, "height": 1e12}], "categories": []}"#,
+                                 named: "d.json", in: directory)
+        #expect { try COCOInstances.read(huge) } throws: { ($0 as? DatasetError)?.field == "width" }
+        #expect { try VOCAnnotation.parse(Array("<annotation><filename>a</filename><size><width>1e300</width><height>4</height></size></annotation>".utf8), file: "h.xml") } throws: {
+            ($0 as? DatasetError)?.field == "size.width"
         }
         #expect { try COCOInstances.read(directory + "/missing.json") } throws: { ($0 as? DatasetError)?.kind == .unreadable }
     }

@@ -27,6 +27,9 @@ func pycocotoolsReport(_ file: String) throws -> JSONValue {
     let data = output.fileHandleForReading.readDataToEndOfFile()
     let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
+    if process.terminationStatus == 77 {
+        throw DatasetError(.unreadable, file: file, "python3 cannot create a venv (install python3-venv): \(errorText)")
+    }
     guard process.terminationStatus == 0 else {
         throw DatasetError(.unreadable, file: file, "pycocotools check exited \(process.terminationStatus): \(errorText)")
     }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs check_coco.py on a COCO file inside a private virtual environment with pycocotools,
 # created on first use under $GLIMPSE_PYCOCO_VENV (default /tmp/glimpse-pycocotools-venv).
-# Exit status 77 means "skip": python3 (or its venv module) is missing.
+# Exit status 77: python3 or its venv module is missing (the Swift suite is disabled without
+# python3 and reports 77 as a failure naming the cause). pip needs PyPI on first use.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 venv=${GLIMPSE_PYCOCO_VENV:-/tmp/glimpse-pycocotools-venv}
