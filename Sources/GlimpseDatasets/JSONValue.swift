@@ -205,12 +205,36 @@ public enum JSONValue: Sendable, Equatable {
             let start = position
             let allowed = Set("+-0123456789.eE".utf8)
             while position < bytes.count, allowed.contains(bytes[position]) { position += 1 }
-            guard position > start, let text = String(bytes: bytes[start..<position], encoding: .ascii),
+            guard position > start, Self.isJSONNumber(bytes[start..<position]),
+                  let text = String(bytes: bytes[start..<position], encoding: .ascii),
                   let x = Double(text), x.isFinite else {
                 position = start
                 throw fail("expected a value")
             }
             return x
+        }
+
+        /// RFC 8259 number grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+        static func isJSONNumber(_ text: ArraySlice<UInt8>) -> Bool {
+            var i = text.startIndex
+            func digits() -> Int {
+                let start = i
+                while i < text.endIndex, text[i] >= 0x30, text[i] <= 0x39 { i += 1 }
+                return i - start
+            }
+            if i < text.endIndex, text[i] == UInt8(ascii: "-") { i += 1 }
+            guard i < text.endIndex else { return false }
+            if text[i] == UInt8(ascii: "0") { i += 1 } else if digits() == 0 { return false }
+            if i < text.endIndex, text[i] == UInt8(ascii: ".") {
+                i += 1
+                if digits() == 0 { return false }
+            }
+            if i < text.endIndex, text[i] == UInt8(ascii: "e") || text[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < text.endIndex, text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") { i += 1 }
+                if digits() == 0 { return false }
+            }
+            return i == text.endIndex
         }
 
         mutating func string() throws(DatasetError) -> String {

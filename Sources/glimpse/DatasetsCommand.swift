@@ -85,7 +85,13 @@ struct DatasetsCommand: ParsableCommand {
                 ("generator", .string("glimpse datasets scenes")), ("seed", .number(Double(seed))),
                 ("size", .number(Double(size))), ("max_objects", .number(Double(maxObjects))),
             ]
+            // Splits written earlier into OUT with the same settings stay listed in the manifest.
             var counts: [(String, JSONValue)] = []
+            let manifestPath = out + "/dataset.json"
+            if let previous = try? JSONValue.read(manifestPath),
+               manifest.allSatisfy({ key, value in previous[key] == value }), case let .object(splits)? = previous["splits"] {
+                counts = splits
+            }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             for (split, n) in try parsedSplits() {
                 let splitStart = Date()
@@ -93,11 +99,15 @@ struct DatasetsCommand: ParsableCommand {
                 print("\(out)/\(split.rawValue): \(n) scenes, \(written.instances.annotations.count) objects, "
                       + "\(written.captions.annotations.count) captions in "
                       + String(format: "%.1f s", Date().timeIntervalSince(splitStart)))
+                counts.removeAll { $0.0 == split.rawValue }
                 counts.append((split.rawValue, .number(Double(n))))
+            }
+            counts.sort { a, b in
+                SceneSplit.allCases.firstIndex { $0.rawValue == a.0 } ?? 3 < SceneSplit.allCases.firstIndex { $0.rawValue == b.0 } ?? 3
             }
             manifest.append(("splits", .object(counts)))
             manifest.append(("classes", .array(SceneGenerator.classNames.map { .string($0) })))
-            try ImageFile.writeAtomically(Array(JSONValue.object(manifest).serialized().utf8), to: out + "/dataset.json")
+            try ImageFile.writeAtomically(Array(JSONValue.object(manifest).serialized().utf8), to: manifestPath)
             print(String(format: "total %.1f s on %d thread%@ (loading MNIST and textures %.1f s)",
                          Date().timeIntervalSince(started), threads, threads == 1 ? "" : "s",
                          loaded.timeIntervalSince(started)))

@@ -42,6 +42,13 @@ struct DatasetsCommandTests {
         #expect(test.count == 3)
         #expect(try test.item(at: 2).image?.width == 64)
 
+        // A split added later with the same settings joins the manifest.
+        let more = try runGlimpse(["datasets", "scenes", "--out", out, "--count", "2", "--split", "val", "--seed", "4", "--size", "64",
+                                   "--max-objects", "3"])
+        #expect(more.status == 0, "\(more.stderr)")
+        #expect(try JSONValue.read(out + "/dataset.json")["splits"]
+                == .object([("train", .number(6)), ("val", .number(2)), ("test", .number(3))]))
+
         let stats = try runGlimpse(["datasets", "stats", out])
         #expect(stats.status == 0, "\(stats.stderr)")
         #expect(stats.stdout.contains("== \(out)/val"))

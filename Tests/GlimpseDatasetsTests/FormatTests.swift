@@ -29,6 +29,11 @@ struct FormatTests {
         }
     }
 
+    @Test(arguments: ["+1", "01", "1.", ".5", "1e", "--1", "1.2.3", "NaN", "[1,]", "{\"a\" 1}", "\"\\x\"", "tru"])
+    func jsonOutsideTheGrammarIsRejected(_ text: String) {
+        #expect(throws: DatasetError.self) { try JSONValue.parse(Array(text.utf8), file: "t.json") }
+    }
+
     @Test func rleRoundTripsRandomMasksAndStrings() {
         var generator = SeededGenerator(seed: 5)
         for (width, height) in [(1, 1), (7, 3), (40, 33), (128, 128)] {
