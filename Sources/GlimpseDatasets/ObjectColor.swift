@@ -3,6 +3,7 @@
 
 /// A named RGB colour for digits.
 public enum ObjectColor: String, CaseIterable, Sendable {
+    /// The eight digit colours (the raw value is the caption word).
     case red, green, blue, yellow, white, black, orange, purple
 
     /// The RGB value painted.
@@ -22,6 +23,7 @@ public enum ObjectColor: String, CaseIterable, Sendable {
 
 /// A plain background colour (none of them is a digit colour, so captions never say "a grey 3").
 public enum PlainBackgroundColor: String, CaseIterable, Sendable {
+    /// The four background colours (the raw value is the caption word).
     case grey, beige, teal, brown
 
     /// The RGB value painted.

@@ -26,6 +26,7 @@ import GlimpseTensor
 
 /// A split of a generated scene set, with its own digit pool and random streams.
 public enum SceneSplit: String, CaseIterable, Sendable {
+    /// Training, validation and test splits (the raw value is the folder name).
     case train, val, test
 
     /// The stream number mixed into the seed.
@@ -49,6 +50,7 @@ public enum SceneSplit: String, CaseIterable, Sendable {
 
 /// Small or large, as captions say it.
 public enum SizeClass: String, Sendable, CaseIterable {
+    /// The two size words (the raw value is the caption word).
     case small, large
 }
 
