@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
         .library(name: "GlimpseData", targets: ["GlimpseData"]),
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
+        .library(name: "GlimpseDatasets", targets: ["GlimpseDatasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,11 +53,16 @@ let package = Package(
             dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging", "GlimpseStages"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "GlimpseDatasets",
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseData"],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
-                "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline",
+                "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -82,6 +88,10 @@ let package = Package(
             name: "GlimpseTrainingTests",
             dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseImaging", "GlimpseTraining"],
             exclude: ["Golden"]),
+        .testTarget(
+            name: "GlimpseDatasetsTests",
+            dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData", "GlimpseDatasets"],
+            exclude: ["pycocotools"]),
     ],
     swiftLanguageModes: [.v5]
 )
