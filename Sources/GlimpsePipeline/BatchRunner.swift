@@ -71,6 +71,7 @@ public final class BatchRunner: @unchecked Sendable {
         try FileManager.default.createDirectory(at: options.output, withIntermediateDirectories: true)
         let ledgerURL = options.output.appendingPathComponent("ledger.jsonl")
         previous = options.resume ? Ledger.read(ledgerURL) : [:]
+        if options.resume { Self.removeStaleTemporaries(in: options.output) }
         let ledger = try Ledger(url: ledgerURL, keep: options.resume)
 
         var summary = RunSummary()
@@ -104,6 +105,18 @@ public final class BatchRunner: @unchecked Sendable {
         try ledger.rewrite(entries)
         summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return summary
+    }
+
+    /// Deletes the temporary files (`.NAME.tmp-PID-RANDOM`) an atomic write leaves behind
+    /// when the process is killed between creating and renaming them.
+    static func removeStaleTemporaries(in folder: URL) {
+        guard let walker = FileManager.default.enumerator(atPath: folder.path) else { return }
+        while let relative = walker.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix("."), name.contains(".tmp-") {
+                try? FileManager.default.removeItem(atPath: folder.path + "/" + relative)
+            }
+        }
     }
 
     /// One input from file to outputs; never throws: every problem becomes a failed entry.
