@@ -26,7 +26,6 @@ with contextlib.redirect_stdout(io.StringIO()):
     assert len(results) > 0, "no boxes"
     dt = gt.loadRes(results_path)
     evaluation = COCOeval(gt, dt, "bbox")
-    evaluation.params.maxDets = [1, 10, 1000]
     evaluation.evaluate(); evaluation.accumulate(); evaluation.summarize()
 ap = evaluation.stats[0]
 assert ap > 0.99, f"AP of the boxes against themselves is {ap}"

@@ -168,9 +168,11 @@ public struct PipelineFile: Sendable {
             return nil
         }
         var values = [String: ParameterValue]()
+        var given = Set<String>()
         var failed = false
         for (parameterKey, value) in pairs where parameterKey.string != "use" {
             let parameterName = parameterKey.string ?? "?"
+            given.insert(parameterName)
             let parameterPath = "\(path).\(parameterName)"
             guard let spec = conformance.parameters.first(where: { $0.name == parameterName }) else {
                 let names = conformance.parameters.map(\.name)
@@ -184,7 +186,7 @@ public struct PipelineFile: Sendable {
                 failed = true
             }
         }
-        for spec in conformance.parameters where values[spec.name] == nil {
+        for spec in conformance.parameters where !given.contains(spec.name) {
             if spec.required {
                 problem(key, "\(path).\(spec.name)", "missing (\(spec.type.rawValue): \(spec.help))")
                 failed = true
