@@ -87,9 +87,21 @@ public final class BatchRunner: @unchecked Sendable {
                 }
             }
         }
-        for _ in 0..<items.count {
+        // Ledger lines wait until one syncfs covers their outputs (at most every half second),
+        // so a line on disk never names outputs that a power cut could still lose.
+        var pending = [LedgerEntry]()
+        var lastSync = DispatchTime.now().uptimeNanoseconds
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            OutputFile.syncFileSystem(of: options.output)
+            for entry in pending { try ledger.append(entry) }
+            pending.removeAll()
+            lastSync = DispatchTime.now().uptimeNanoseconds
+        }
+        for index in 0..<items.count {
             let entry = state.nextInOrder()
-            try ledger.append(entry)
+            pending.append(entry)
+            if DispatchTime.now().uptimeNanoseconds - lastSync > 500_000_000 || index == items.count - 1 { try flush() }
             switch entry.status {
             case .ok: summary.ok += 1
             case .failed: summary.failed += 1

@@ -1,6 +1,6 @@
 // OutputWriter: the files a run writes, each atomically (temporary file + rename).
 //
-// Per image, mirroring the input tree under OUT: `STEM.json` (always, written last so its
+// Per image (through OutputFile: temporary file + rename), mirroring the input tree under OUT: `STEM.json` (always, written last so its
 // presence means the others are in place), `STEM.mask.png` (segmenter), `STEM.preview.png`
 // (when asked) and `.report/STEM.jpg` (the report's thumbnail). Per run, rebuilt from the
 // per-image JSON at the end so a resumed run writes the same bytes: `boxes.coco.json` and
@@ -48,19 +48,21 @@ public struct OutputWriter: Sendable {
         try FileManager.default.createDirectory(at: json.deletingLastPathComponent(), withIntermediateDirectories: true)
         let result = outcome.result
         if let map = outcome.labelMap {
-            try ImageFile.write(map, to: output.appendingPathComponent(labelMapName(stem: stem)).path)
+            try OutputFile.write(Data(PNG.encode(map, file: labelMapName(stem: stem))),
+                                 to: output.appendingPathComponent(labelMapName(stem: stem)))
         }
         if pipeline.file.outputs.previews {
-            try ImageFile.write(Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: nil),
-                                to: output.appendingPathComponent(stem + ".preview.png").path, format: .png)
+            let preview = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: nil)
+            try OutputFile.write(Data(PNG.encode(preview, file: stem + ".preview.png")),
+                                 to: output.appendingPathComponent(stem + ".preview.png"))
         }
         if pipeline.file.outputs.report {
             let thumbnail = thumbnailURL(stem: stem)
             try FileManager.default.createDirectory(at: thumbnail.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try ImageFile.write(Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: Self.thumbnailSide),
-                                to: thumbnail.path, format: .jpeg, quality: 80)
+            let small = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: Self.thumbnailSide)
+            try OutputFile.write(Data(JPEG.encode(small, quality: 80, file: thumbnail.path)), to: thumbnail)
         }
-        try AtomicFile.write(Self.encode(result), to: json)
+        try OutputFile.write(Self.encode(result), to: json)
     }
 
     /// The run-wide files, from the per-image JSON of the ok entries, in input order.
