@@ -93,7 +93,7 @@ public struct OutputWriter: Sendable {
         if pipeline.file.outputs.report {
             let page = ReportPage(pipelineName: pipeline.file.name, output: output, items: items, entries: entries,
                                   results: results.map { ($0.stem, $0.result) }, thumbnail: { thumbnailURL(stem: $0) })
-            try AtomicFile.write(Data(page.html().utf8), to: output.appendingPathComponent("report.html"))
+            try page.write(to: output.appendingPathComponent("report.html"))
         }
     }
 
