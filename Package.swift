@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
         .library(name: "GlimpseData", targets: ["GlimpseData"]),
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
+        .library(name: "GlimpseProposals", targets: ["GlimpseProposals"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,6 +49,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "GlimpseStages", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
+            name: "GlimpseProposals", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages"],
+            exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(
             name: "GlimpsePipeline",
             dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging", "GlimpseStages"],
             exclude: ["README.md"],
@@ -56,7 +60,7 @@ let package = Package(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
-                "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline",
+                "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -77,6 +81,8 @@ let package = Package(
             name: "GlimpsePipelineTests",
             dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline"]),
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "GlimpseProposalsTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages", "GlimpseProposals"]),
         .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseData"]),
         .testTarget(
             name: "GlimpseTrainingTests",
