@@ -26,54 +26,49 @@ public enum GraphSegmentation {
 
     /// Segments from edges already sorted (one sort serves every k of a colour space).
     public static func segment(_ edges: SortedEdges, k: Float, minSize: Int) -> Segmentation {
+        precondition(k >= 0 && minSize >= 0, "GraphSegmentation: negative k or minSize")
+        let width = edges.width, n = edges.width * edges.height
+        let sets = DisjointSets(count: n, initialThreshold: k)
+        let offsetList = SortedEdges.neighbourOffsets(width: width)
+        let offsets = (offsetList[0], offsetList[1], offsetList[2], offsetList[3])
+        @inline(__always) func offset(_ direction: Int) -> Int {
+            direction == 0 ? offsets.0 : direction == 1 ? offsets.1 : direction == 2 ? offsets.2 : offsets.3
+        }
         edges.codes.withUnsafeBufferPointer { codes in
-            edges.keys.withUnsafeBufferPointer { keys in
-                run(width: edges.width, height: edges.height, count: codes.count, k: k, minSize: minSize,
-                    edge: { i in
+            edges.starts.withUnsafeBufferPointer { starts in
+                var i = 0
+                for key in 0..<(starts.count - 1) {
+                    let end = Int(starts[key + 1])
+                    if i == end { continue }
+                    let weight = Float(key) / weightScale
+                    while i < end {
                         let code = Int(codes[i])
-                        return (code, Float(keys[code]) / weightScale)
-                    })
+                        i += 1
+                        let p = code >> 2, q = p + offset(code & 3)
+                        let a = sets.find(p), b = sets.find(q)
+                        if a != b && weight <= sets.threshold(a) && weight <= sets.threshold(b) {
+                            let root = sets.union(a, b)
+                            sets.setThreshold(root, weight + k / Float(sets.size(root)))
+                        }
+                    }
+                }
+                if minSize > 1 {
+                    for i in 0..<codes.count {
+                        let code = Int(codes[i])
+                        let p = code >> 2, q = p + offset(code & 3)
+                        let a = sets.find(p), b = sets.find(q)
+                        if a != b && (sets.size(a) < minSize || sets.size(b) < minSize) { _ = sets.union(a, b) }
+                    }
+                }
             }
         }
+        return Segmentation(width: width, height: edges.height, components: sets)
     }
 
-    /// The reference: every edge listed with its rounded weight and sorted by the standard library.
+    /// The reference: the same union-find over edges sorted by the standard library.
     public static func segmentNaive(smoothed planes: [Float], width: Int, height: Int, channels: Int,
                                     k: Float, minSize: Int) -> Segmentation {
-        let keys = SortedEdges.edgeKeys(planes: planes, width: width, height: height, channels: channels)
-        var list: [(key: UInt16, code: Int)] = []
-        for code in keys.indices where keys[code] != SortedEdges.noEdge { list.append((keys[code], code)) }
-        list.sort { $0.key != $1.key ? $0.key < $1.key : $0.code < $1.code }
-        return run(width: width, height: height, count: list.count, k: k, minSize: minSize,
-                   edge: { i in (list[i].code, Float(list[i].key) / weightScale) })
-    }
-
-    /// Union-find over the edges in order; `edge(i)` gives the i-th edge's code and weight.
-    @inline(__always)
-    private static func run(width: Int, height: Int, count: Int, k: Float, minSize: Int,
-                            edge: (Int) -> (code: Int, weight: Float)) -> Segmentation {
-        precondition(k >= 0 && minSize >= 0, "GraphSegmentation: negative k or minSize")
-        let n = width * height
-        var sets = DisjointSets(count: n, initialThreshold: k)
-        let offsets = SortedEdges.neighbourOffsets(width: width)
-        for i in 0..<count {
-            let (code, weight) = edge(i)
-            let p = code >> 2, q = p + offsets[code & 3]
-            let a = sets.find(p), b = sets.find(q)
-            if a != b && weight <= sets.threshold(a) && weight <= sets.threshold(b) {
-                let root = sets.union(a, b)
-                sets.setThreshold(root, weight + k / Float(sets.size(root)))
-            }
-        }
-        if minSize > 1 {
-            for i in 0..<count {
-                let code = edge(i).code
-                let p = code >> 2, q = p + offsets[code & 3]
-                let a = sets.find(p), b = sets.find(q)
-                if a != b && (sets.size(a) < minSize || sets.size(b) < minSize) { _ = sets.union(a, b) }
-            }
-        }
-        return Segmentation(width: width, height: height, components: &sets)
+        segment(SortedEdges(naivelySorting: planes, width: width, height: height, channels: channels), k: k, minSize: minSize)
     }
 }
 
@@ -97,7 +92,7 @@ public struct Segmentation: Sendable, Equatable {
         self.regionCount = regionCount
     }
 
-    init(width: Int, height: Int, components sets: inout DisjointSets) {
+    init(width: Int, height: Int, components sets: DisjointSets) {
         let n = width * height
         var labels = [Int32](repeating: 0, count: n)
         var rootLabel = [Int32](repeating: -1, count: n)

@@ -14,6 +14,9 @@ public struct SortedEdges: Sendable {
     public let keys: [UInt16]
     /// Valid edge codes, lightest first (ties in code order).
     public let codes: [UInt32]
+    /// Where each key's run starts in `codes` (65,537 entries; key k's edges are
+    /// `codes[starts[k]..<starts[k + 1]]`), so the union-find reads weights without random lookups.
+    public let starts: [UInt32]
 
     /// Key of a slot whose neighbour lies outside the image.
     public static let noEdge = UInt16.max
@@ -32,6 +35,7 @@ public struct SortedEdges: Sendable {
                 for key in 1..<c.count { c[key] += c[key - 1] }
             }
         }
+        starts = counts.map { UInt32($0) }
         var sorted = [UInt32](repeating: 0, count: valid)
         keys.withUnsafeBufferPointer { k in
             counts.withUnsafeMutableBufferPointer { c in
@@ -45,6 +49,21 @@ public struct SortedEdges: Sendable {
             }
         }
         codes = sorted
+    }
+
+    /// The reference: the same edges sorted by (key, code) with the standard library.
+    public init(naivelySorting planes: [Float], width: Int, height: Int, channels: Int) {
+        self.width = width
+        self.height = height
+        keys = SortedEdges.edgeKeys(planes: planes, width: width, height: height, channels: channels)
+        var list: [(key: UInt16, code: UInt32)] = []
+        for code in keys.indices where keys[code] != SortedEdges.noEdge { list.append((keys[code], UInt32(code))) }
+        list.sort { $0.key != $1.key ? $0.key < $1.key : $0.code < $1.code }
+        codes = list.map { $0.code }
+        var starts = [UInt32](repeating: 0, count: 65537)
+        for entry in list { starts[Int(entry.key) + 1] += 1 }
+        for key in 1..<starts.count { starts[key] += starts[key - 1] }
+        self.starts = starts
     }
 
     /// Pixel-index offset of the neighbour in each direction.

@@ -42,6 +42,10 @@ import Testing
         for space in [ProposalColorSpace.lab, .hue] {
             let planes = GaussianSmoothing.smooth(space.planes(of: image), width: image.width, height: image.height,
                                                   channels: space.channelCount, sigma: 0.8)
+            let counted = SortedEdges(planes: planes, width: image.width, height: image.height, channels: space.channelCount)
+            let sorted = SortedEdges(naivelySorting: planes, width: image.width, height: image.height, channels: space.channelCount)
+            #expect(counted.codes == sorted.codes && counted.starts == sorted.starts)
+            #expect(counted.codes.count == 4 * image.width * image.height - 3 * image.width - 3 * image.height + 2)
             for k: Float in [20, 100] {
                 let fast = GraphSegmentation.segment(smoothed: planes, width: image.width, height: image.height,
                                                      channels: space.channelCount, k: k, minSize: Int(k))
