@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "GlimpseData", targets: ["GlimpseData"]),
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
         .library(name: "GlimpseProposals", targets: ["GlimpseProposals"]),
+        .library(name: "GlimpseDatasets", targets: ["GlimpseDatasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,11 +57,17 @@ let package = Package(
             dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging", "GlimpseStages"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "GlimpseDatasets",
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseData"],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
                 "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
+                "GlimpseDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -88,6 +95,10 @@ let package = Package(
             name: "GlimpseTrainingTests",
             dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseTraining"],
             exclude: ["Golden"]),
+        .testTarget(
+            name: "GlimpseDatasetsTests",
+            dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData", "GlimpseDatasets"],
+            exclude: ["pycocotools"]),
     ],
     swiftLanguageModes: [.v5]
 )

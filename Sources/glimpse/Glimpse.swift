@@ -10,7 +10,7 @@ struct Glimpse: ParsableCommand {
         commandName: "glimpse",
         abstract: "A deep-learning vision pipeline: training, evaluation and inference on the CPU.",
         version: "0.1.0",
-        subcommands: [TrainCommand.self, FinetuneCommand.self, EvalCommand.self, ClassifyCommand.self, WeightsCommand.self, ImageCommand.self, AugmentCommand.self, ProposeCommand.self])
+        subcommands: [TrainCommand.self, FinetuneCommand.self, EvalCommand.self, ClassifyCommand.self, WeightsCommand.self, ImageCommand.self, AugmentCommand.self, DatasetsCommand.self, ProposeCommand.self])
 }
 
 /// Options every compute-heavy command shares.
