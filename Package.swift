@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
         .library(name: "GlimpseData", targets: ["GlimpseData"]),
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
+        .library(name: "GlimpseProposals", targets: ["GlimpseProposals"]),
+        .library(name: "GlimpseDatasets", targets: ["GlimpseDatasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,18 +51,27 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "GlimpseStages", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
+            name: "GlimpseProposals", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages"],
+            exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(
             name: "GlimpsePipeline",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging", "GlimpseStages",
-                .product(name: "Yams", package: "Yams"),
+                "GlimpseProposals", .product(name: "Yams", package: "Yams"),
             ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "GlimpseDatasets",
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseData"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
-                "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline",
+                "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
+                "GlimpseDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -81,11 +92,17 @@ let package = Package(
             name: "GlimpsePipelineTests",
             dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline"]),
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "GlimpseProposalsTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages", "GlimpseProposals"]),
         .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseData"]),
         .testTarget(
             name: "GlimpseTrainingTests",
             dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseTraining"],
             exclude: ["Golden"]),
+        .testTarget(
+            name: "GlimpseDatasetsTests",
+            dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData", "GlimpseDatasets"],
+            exclude: ["pycocotools"]),
     ],
     swiftLanguageModes: [.v5]
 )

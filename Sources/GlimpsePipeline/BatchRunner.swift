@@ -87,7 +87,7 @@ public final class BatchRunner: @unchecked Sendable {
                 }
             }
         }
-        // Ledger lines wait until one syncfs covers their outputs (at most every half second),
+        // Ledger lines wait until one syncfs covers their outputs (at most every tenth of a second),
         // so a line on disk never names outputs that a power cut could still lose.
         var pending = [LedgerEntry]()
         var lastSync = DispatchTime.now().uptimeNanoseconds
@@ -101,7 +101,7 @@ public final class BatchRunner: @unchecked Sendable {
         for index in 0..<items.count {
             let entry = state.nextInOrder()
             pending.append(entry)
-            if DispatchTime.now().uptimeNanoseconds - lastSync > 500_000_000 || index == items.count - 1 { try flush() }
+            if DispatchTime.now().uptimeNanoseconds - lastSync > 100_000_000 || index == items.count - 1 { try flush() }
             switch entry.status {
             case .ok: summary.ok += 1
             case .failed: summary.failed += 1

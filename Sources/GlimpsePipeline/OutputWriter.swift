@@ -104,7 +104,8 @@ public struct OutputWriter: Sendable {
         return try! encoder.encode(value)
     }
 
-    /// The image with boxes, mask and caption drawn; scaled first to fit `side` when given.
+    /// The image with the best boxes (20 on a preview, 10 on a thumbnail), the mask, and on a
+    /// preview the top class and caption drawn; scaled first to fit `side` when given.
     static func annotate(_ image: Image, result: ImageResult, labelMap: LabelMap?, side: Int?) -> Image {
         var scale: Float = 1
         var base = image
@@ -118,7 +119,7 @@ public struct OutputWriter: Sendable {
             out.overlay(labelMap.width == out.width && labelMap.height == out.height
                         ? labelMap : labelMap.resized(width: out.width, height: out.height))
         }
-        let boxes = (result.exportedBoxes ?? []).prefix(side == nil ? 50 : 10)
+        let boxes = (result.exportedBoxes ?? []).prefix(side == nil ? 20 : 10)
         let names = Array(Set(boxes.map(\.label))).sorted()
         var classNames = [String](repeating: "", count: (names.last ?? -1) + 1)
         for box in boxes where box.label >= 0 { classNames[box.label] = box.category }
@@ -127,6 +128,9 @@ public struct OutputWriter: Sendable {
             (box.x0, box.y0, box.x1, box.y1) = (box.x0 * scale, box.y0 * scale, box.x1 * scale, box.y1 * scale)
             return box
         }, classNames: classNames, thickness: side == nil ? 2 : 1)
+        if let top = result.classes?.first, side == nil {
+            out.drawText(String(format: "%@ %.2f", top.label, top.probability), x: 2, y: 2, color: [255, 255, 255], background: [0, 0, 0])
+        }
         if let caption = result.captions?.first?.text, side == nil {
             out.drawText(caption, x: 2, y: max(0, out.height - BitmapFont.glyphHeight - 3), color: [255, 255, 255], background: [0, 0, 0])
         }

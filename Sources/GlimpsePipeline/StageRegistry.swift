@@ -1,6 +1,7 @@
 // StageRegistry: conformance names -> constructors, per stage kind. Adding a conformance is
 // one `Conformance` entry in `StageRegistry.standard` (or one `register` call in a test).
 
+import GlimpseProposals
 import GlimpseStages
 
 /// How to build one conformance from a pipeline file's parameters.
@@ -59,6 +60,7 @@ public struct StageRegistry: Sendable {
             SpecAugmenter.registryEntry,
             CNNFeatureExtractor.registryEntry,
             SqueezeNetClassifier.registryEntry,
+            SelectiveSearch.registryEntry,
         ] {
             registry.register(conformance)
         }

@@ -111,6 +111,7 @@ struct PipelineFileTests {
         let file = try PipelineFile.load(path, registry: .standard)
         let pipeline = try Pipeline(file)
         #expect(pipeline.stages.contains { $0.kind == .classifier })
+        if name == "default.yaml" { #expect(pipeline.stages.contains { $0.kind == .proposer }) }
         #expect(file.fingerprint.count == 16)
     }
 }
