@@ -43,9 +43,12 @@ public struct InputScanner {
 
     private struct FileIdentity: Hashable { var device: UInt64; var inode: UInt64 }
 
-    /// The files under `inputs`, in argument order, folders in name order.
-    public static func scan(_ inputs: [String], recognises: @escaping ([UInt8]) -> Bool) -> [InputItem] {
+    /// The files under `inputs`, in argument order, folders in name order; `excluding` (the
+    /// output folder) is never walked, so a run over a folder that holds its own outputs does
+    /// not take its previews for inputs.
+    public static func scan(_ inputs: [String], excluding: String? = nil, recognises: @escaping ([UInt8]) -> Bool) -> [InputItem] {
         var scanner = InputScanner(recognises: recognises)
+        if let excluding, let info = scanner.status(excluding), info.isFolder { scanner.seenFolders.insert(info.identity) }
         for input in inputs { scanner.add(argument: input) }
         return scanner.items
     }

@@ -70,7 +70,7 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(2)
         }
 
-        let items = InputScanner.scan(inputs) { pipeline.decoder.recognises($0) }
+        let items = InputScanner.scan(inputs, excluding: output) { pipeline.decoder.recognises($0) }
         let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
         let runner = BatchRunner(pipeline: pipeline, items: items,
                                  options: BatchOptions(output: URL(fileURLWithPath: output), jobs: jobs, resume: resume))

@@ -29,4 +29,16 @@ struct InputScannerTests {
                 "\(relative)")
         #expect(Set(items.map(\.stem)).count == items.count)
     }
+
+    @Test func theOutputFolderIsNeverAnInput() throws {
+        let tree = try PipelineFixtures.mixedTree()
+        defer { try? FileManager.default.removeItem(at: tree.folder.deletingLastPathComponent()) }
+        let out = tree.folder.appendingPathComponent("out")
+        try PipelineFixtures.write(PNG.encode(PipelineFixtures.image(width: 8, height: 8, channels: 3, seed: 1)),
+                                   to: out.appendingPathComponent("photos/rgb.preview.png"))
+        let all = InputScanner.scan([tree.folder.path]) { ImageFormat.detect($0) != nil }
+        let withoutOutput = InputScanner.scan([tree.folder.path], excluding: out.path) { ImageFormat.detect($0) != nil }
+        #expect(all.count == withoutOutput.count + 1)
+        #expect(!withoutOutput.contains { $0.path.contains("/out/") })
+    }
 }
