@@ -1,9 +1,10 @@
 // BatchRunner: runs a pipeline over scanned inputs with bounded memory and a fixed output.
 //
 // `jobs` workers each take the next input, read, hash, decode and process it, and write its
-// outputs atomically; at most `2 * jobs` inputs are between "taken" and "recorded", so memory
-// does not grow with the input count. Entries are recorded (ledger line, progress) in input
-// order whatever order the workers finish in. Outputs depend only on each file's content and
+// outputs atomically; only `jobs` images are in memory at once, and at most `window(jobs:)`
+// small finished entries wait to be recorded, so memory does not grow with the input count.
+// Entries are recorded (ledger line, progress) in input order whatever order the workers
+// finish in. Outputs depend only on each file's content and
 // the pipeline, never on timing, so a run killed anywhere and resumed ends with the same files.
 
 import Foundation
@@ -78,7 +79,7 @@ public final class BatchRunner: @unchecked Sendable {
         summary.total = items.count
         var entries = [LedgerEntry]()
         entries.reserveCapacity(items.count)
-        let state = WorkState(count: items.count, window: 2 * options.jobs)
+        let state = WorkState(count: items.count, window: Self.window(jobs: options.jobs))
         let group = DispatchGroup()
         for _ in 0..<min(options.jobs, max(1, items.count)) {
             DispatchQueue.global(qos: .userInitiated).async(group: group) {
@@ -118,6 +119,12 @@ public final class BatchRunner: @unchecked Sendable {
         summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return summary
     }
+
+    /// How many inputs may be between taken and recorded. Only `jobs` of them hold an image (the
+    /// ones being worked on); the rest are finished ledger entries of a few hundred bytes waiting
+    /// for their turn, so a wide window costs no memory worth counting while it keeps the
+    /// workers busy through a slow `syncfs` on the recording thread.
+    static func window(jobs: Int) -> Int { 64 * jobs }
 
     /// Deletes the temporary files (`.NAME.tmp-PID-RANDOM`) an atomic write leaves behind
     /// when the process is killed between creating and renaming them.
