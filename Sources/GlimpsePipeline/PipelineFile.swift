@@ -37,7 +37,8 @@ public struct PipelineFile: Sendable {
     public var stages: [StageConfiguration]
     /// What to write.
     public var outputs: OutputOptions
-    /// FNV-1a 64 of the file's bytes, in hex: a resumed run only skips work done with the same file.
+    /// FNV-1a 64 of the file's text and its weights files' identity, in hex: a resumed run only
+    /// skips work done with the same pipeline.
     public var fingerprint: String
 
     /// The top-level keys a pipeline file may have.
@@ -140,7 +141,23 @@ public struct PipelineFile: Sendable {
         guard problems.isEmpty else { throw PipelineFileError(file: file, problems: problems) }
         stages.sort { $0.kind < $1.kind }
         return PipelineFile(path: file, name: name, stages: stages, outputs: outputs,
-                            fingerprint: ContentHash.hex(ContentHash.fnv1a64(Array(text.utf8))))
+                            fingerprint: fingerprint(text, stages: stages))
+    }
+
+    /// FNV-1a 64 of the file's text and of the path, size and modification time of every file
+    /// parameter (weights, labels), so replacing a weights file also makes `--resume` redo the work.
+    private static func fingerprint(_ text: String, stages: [StageConfiguration]) -> String {
+        var material = text
+        for stage in stages {
+            for spec in stage.conformance.parameters where spec.type == .file {
+                guard case .string(let path)? = stage.parameters.values[spec.name] else { continue }
+                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+                let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+                let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+                material += "\n\(stage.kind.rawValue).\(spec.name)=\(path) \(size) \(modified)"
+            }
+        }
+        return ContentHash.hex(ContentHash.fnv1a64(Array(material.utf8)))
     }
 
     /// One stage's settings: `use:` and the conformance's parameters.
