@@ -35,6 +35,16 @@ struct ProposeCommand: ParsableCommand {
     var preview: String?
     @Option(help: "Proposals drawn by --preview.")
     var previewCount = 50
+    @Option(help: "Override the mode's segmentation thresholds, e.g. 50,100.")
+    var ks: String?
+    @Option(help: "Override the mode's colour spaces, e.g. hsv,lab (rgb, hsv, lab, rgi, i, h).")
+    var colorSpaces: String?
+    @Option(help: "Override the mode's similarity combinations, e.g. CTSF,TSF (C colour, T texture, S size, F fill).")
+    var similarities: String?
+    @Option(help: "Override the minimum region size (default: k).")
+    var minSize: Int?
+    @Option(help: "Override the segmentation's Gaussian sigma (default 0.8).")
+    var sigma: Float?
     @Flag(help: "Print seconds, proposals and peak memory per image to standard error.")
     var timing = false
     @OptionGroup var compute: ComputeOptions
@@ -49,9 +59,18 @@ struct ProposeCommand: ParsableCommand {
 
     func run() throws {
         let threads = compute.apply()
-        var parameters = SelectiveSearchParameters(mode: SelectiveSearchParameters.Mode(rawValue: mode)!,
-                                                   maxProposals: maxProposals, seed: seed, threads: threads)
-        parameters.threads = threads
+        var options = ["mode": mode, "max": String(maxProposals), "seed": String(seed), "threads": String(threads)]
+        options["ks"] = ks
+        options["color_spaces"] = colorSpaces
+        options["similarities"] = similarities
+        options["min_size"] = minSize.map(String.init)
+        options["sigma"] = sigma.map { String($0) }
+        let parameters: SelectiveSearchParameters
+        do {
+            parameters = try SelectiveSearchParameters(options: options, file: "command line")
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let proposer = SelectiveSearch(parameters: parameters)
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var failures = 0
