@@ -97,8 +97,7 @@ struct ProposeCommand: ParsableCommand {
                         json.append(entry)
                     }
                 } else if let out {
-                    let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".txt"))
+                    try Data(ProposalListText.format(boxes).utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".txt"))
                 } else {
                     if images.count > 1 { print("# \(file)") }
                     print(lines.joined(separator: "\n"))
