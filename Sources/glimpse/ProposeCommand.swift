@@ -123,7 +123,7 @@ struct ProposeCommand: ParsableCommand {
     }
 
     private func jsonString(_ s: String) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: [s])
+        let data = try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
         let text = data.flatMap { String(data: $0, encoding: .utf8) } ?? "[\"\"]"
         return String(text.dropFirst().dropLast())
     }
