@@ -47,14 +47,18 @@ public struct SelectiveSearch: RegionProposer {
         // pixel bins, union-find, labels); large images run fewer at once to stay in the budget.
         let perSpace = SelectiveSearch.bytesPerPixel * image.width * image.height
         let affordable = max(1, SelectiveSearch.memoryBudget / max(1, perSpace))
-        let workers = max(1, min(parameters.threads ?? Compute.threads, spaces.count, affordable))
+        let threads = max(1, parameters.threads ?? Compute.threads)
+        let workers = max(1, min(threads, spaces.count, affordable))
+        // Threads left over (single mode has one colour space) build a space's edges and pixel
+        // bins side by side.
+        let inner = workers == spaces.count && affordable >= 2 * workers ? max(1, threads / workers) : 1
         let next = Atomic<Int>(0)
         let work: @Sendable (Int) -> Void = { _ in
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if index >= spaces.count { return }
                 let space = spaces[index]
-                for (s, boxes) in runColorSpace(space, image: image, strategies: strategies) {
+                for (s, boxes) in runColorSpace(space, image: image, strategies: strategies, threads: inner) {
                     results.set(s, boxes)
                 }
             }
@@ -65,17 +69,23 @@ public struct SelectiveSearch: RegionProposer {
 
     /// The hierarchies of every strategy in `space`, keyed by strategy index.
     private func runColorSpace(_ space: ProposalColorSpace, image: Image,
-                               strategies: [SelectiveSearchStrategy]) -> [(Int, [PixelBox])] {
+                               strategies: [SelectiveSearchStrategy], threads: Int) -> [(Int, [PixelBox])] {
         let width = image.width, height = image.height, channels = space.channelCount
         // The colour planes are dropped once the edges and the pixel bins are made.
         let (edges, descriptors): (SortedEdges, PixelDescriptors) = {
             let planes = space.planes(of: image)
-            let edges: SortedEdges = {
-                let smoothed = GaussianSmoothing.smooth(planes, width: width, height: height, channels: channels,
-                                                        sigma: parameters.sigma)
+            let sigma = parameters.sigma
+            let makeEdges = { () -> SortedEdges in
+                let smoothed = GaussianSmoothing.smooth(planes, width: width, height: height, channels: channels, sigma: sigma)
                 return SortedEdges(planes: smoothed, width: width, height: height, channels: channels)
-            }()
-            return (edges, PixelDescriptors(planes: planes, width: width, height: height, channels: channels))
+            }
+            let makeDescriptors = { PixelDescriptors(planes: planes, width: width, height: height, channels: channels) }
+            if threads < 2 { return (makeEdges(), makeDescriptors()) }
+            let pair = PairSlot<SortedEdges, PixelDescriptors>()
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                if i == 0 { pair.setFirst(makeEdges()) } else { pair.setSecond(makeDescriptors()) }
+            }
+            return pair.values
         }()
         var out: [(Int, [PixelBox])] = []
         var done = Set<Float>()
@@ -111,5 +121,21 @@ private final class HierarchySlots: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return items
+    }
+}
+
+/// Two results computed on two threads.
+private final class PairSlot<A, B>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: A?
+    private var second: B?
+
+    func setFirst(_ value: A) { lock.lock(); first = value; lock.unlock() }
+    func setSecond(_ value: B) { lock.lock(); second = value; lock.unlock() }
+
+    var values: (A, B) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (first!, second!)
     }
 }
