@@ -20,6 +20,12 @@ public struct SelectiveSearch: RegionProposer {
     /// The configuration.
     public let parameters: SelectiveSearchParameters
 
+    /// Approximate peak working memory of one colour space in flight, per pixel (measured on a
+    /// 4000x3000 photo; see docs/proposals.md).
+    public static let bytesPerPixel = 80
+    /// Colour spaces run concurrently only while their working memory stays under this.
+    public static let memoryBudget = 1 << 30
+
     /// A proposer with the given parameters.
     public init(parameters: SelectiveSearchParameters = SelectiveSearchParameters()) {
         precondition(parameters.maxProposals >= 0, "SelectiveSearch: negative maxProposals")
@@ -37,14 +43,22 @@ public struct SelectiveSearch: RegionProposer {
         if image.width == 0 || image.height == 0 || strategies.isEmpty { return strategies.map { _ in [] } }
         let spaces = parameters.effectiveColorSpaces
         let results = HierarchySlots(count: strategies.count)
-        let workers = max(1, min(parameters.threads ?? Compute.threads, spaces.count))
+        // Each colour space in flight holds about `bytesPerPixel` per pixel (planes, sorted edges,
+        // pixel bins, union-find, labels); large images run fewer at once to stay in the budget.
+        let perSpace = SelectiveSearch.bytesPerPixel * image.width * image.height
+        let affordable = max(1, SelectiveSearch.memoryBudget / max(1, perSpace))
+        let threads = max(1, parameters.threads ?? Compute.threads)
+        let workers = max(1, min(threads, spaces.count, affordable))
+        // Threads left over (single mode has one colour space) build a space's edges and pixel
+        // bins side by side.
+        let inner = workers == spaces.count && affordable >= 2 * workers ? max(1, threads / workers) : 1
         let next = Atomic<Int>(0)
         let work: @Sendable (Int) -> Void = { _ in
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if index >= spaces.count { return }
                 let space = spaces[index]
-                for (s, boxes) in runColorSpace(space, image: image, strategies: strategies) {
+                for (s, boxes) in runColorSpace(space, image: image, strategies: strategies, threads: inner) {
                     results.set(s, boxes)
                 }
             }
@@ -55,21 +69,30 @@ public struct SelectiveSearch: RegionProposer {
 
     /// The hierarchies of every strategy in `space`, keyed by strategy index.
     private func runColorSpace(_ space: ProposalColorSpace, image: Image,
-                               strategies: [SelectiveSearchStrategy]) -> [(Int, [PixelBox])] {
+                               strategies: [SelectiveSearchStrategy], threads: Int) -> [(Int, [PixelBox])] {
         let width = image.width, height = image.height, channels = space.channelCount
-        let planes = space.planes(of: image)
-        let edges: SortedEdges = {
-            let smoothed = GaussianSmoothing.smooth(planes, width: width, height: height, channels: channels,
-                                                    sigma: parameters.sigma)
-            return SortedEdges(planes: smoothed, width: width, height: height, channels: channels)
+        // The colour planes are dropped once the edges and the pixel bins are made.
+        let (edges, descriptors): (SortedEdges, PixelDescriptors) = {
+            let planes = space.planes(of: image)
+            let sigma = parameters.sigma
+            let makeEdges = { () -> SortedEdges in
+                let smoothed = GaussianSmoothing.smooth(planes, width: width, height: height, channels: channels, sigma: sigma)
+                return SortedEdges(planes: smoothed, width: width, height: height, channels: channels)
+            }
+            let makeDescriptors = { PixelDescriptors(planes: planes, width: width, height: height, channels: channels) }
+            if threads < 2 { return (makeEdges(), makeDescriptors()) }
+            let pair = PairSlot<SortedEdges, PixelDescriptors>()
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                if i == 0 { pair.setFirst(makeEdges()) } else { pair.setSecond(makeDescriptors()) }
+            }
+            return pair.values
         }()
-        let descriptors = PixelDescriptors(planes: planes, width: width, height: height, channels: channels)
         var out: [(Int, [PixelBox])] = []
         var done = Set<Float>()
         for strategy in strategies where strategy.colorSpace == space && !done.contains(strategy.k) {
             let k = strategy.k
             done.insert(k)
-            let segmentation = GraphSegmentation.segment(edges, k: k, minSize: parameters.minimumSize(for: k))
+            let segmentation = GraphSegmentation.segment(edges, k: k, minSize: parameters.minimumSize(for: k, pixels: width * height))
             let features = RegionFeatures(descriptors: descriptors, segmentation: segmentation)
             let neighbours = RegionAdjacency.pairs(of: segmentation)
             for (s, other) in strategies.enumerated() where other.colorSpace == space && other.k == k {
@@ -98,5 +121,21 @@ private final class HierarchySlots: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return items
+    }
+}
+
+/// Two results computed on two threads.
+private final class PairSlot<A, B>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: A?
+    private var second: B?
+
+    func setFirst(_ value: A) { lock.lock(); first = value; lock.unlock() }
+    func setSecond(_ value: B) { lock.lock(); second = value; lock.unlock() }
+
+    var values: (A, B) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (first!, second!)
     }
 }

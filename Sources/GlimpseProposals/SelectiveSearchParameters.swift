@@ -6,8 +6,11 @@
 //   fast:    HSV, Lab; k = 50, 100; C+T+S+F, T+S+F                     (8 strategies)
 //   quality: HSV, Lab, rgI, H, I; k = 50, 100, 150, 300; C+T+S+F, T+S+F, F, S  (80 strategies)
 //
-// The segmentation smooths with sigma 0.8 and uses minimum region size k, as the authors'
-// code does (`minSize = k`).
+// The segmentation smooths with sigma 0.8. The authors' code uses minimum region size k
+// (`minSize = k`) on PASCAL images of about 500x375 pixels; on smaller images the minimum size
+// shrinks with the pixel count (k x pixels / 187,500) so it stays the same fraction of the image
+// (with minSize = k, a digit of a 128x128 scene is swallowed by its background before grouping
+// starts; see docs/proposals.md for the measured effect).
 
 import GlimpseStages
 
@@ -49,7 +52,7 @@ public struct SelectiveSearchParameters: Sendable, Equatable {
     public var similarities: [SimilarityMeasures]?
     /// Gaussian smoothing before segmentation.
     public var sigma: Float
-    /// Minimum region size in pixels (nil: equal to k, as in the paper's code).
+    /// Minimum region size in pixels (nil: k, scaled down on images under 500x375; see `minimumSize`).
     public var minSize: Int?
 
     /// Parameters of a mode with its defaults.
@@ -100,8 +103,16 @@ public struct SelectiveSearchParameters: Sendable, Equatable {
         }
     }
 
-    /// The minimum region size used with threshold `k`.
-    public func minimumSize(for k: Float) -> Int { minSize ?? Int(k.rounded()) }
+    /// Pixels of the PASCAL VOC images the paper's `minSize = k` was chosen on (500x375).
+    public static let referencePixels = 187_500
+
+    /// The minimum region size used with threshold `k` on an image of `pixels` pixels:
+    /// `minSize` if set, else k, scaled by pixels / 187,500 when the image is smaller.
+    public func minimumSize(for k: Float, pixels: Int) -> Int {
+        if let minSize { return minSize }
+        let scale = min(1, Double(pixels) / Double(SelectiveSearchParameters.referencePixels))
+        return max(1, Int((Double(k) * scale).rounded()))
+    }
 
     /// Parameters from a pipeline file's string options: `mode`, `max`, `seed`, `threads`,
     /// `color_spaces` (comma list of rgb, hsv, lab, rgi, i, h), `ks` (comma list),

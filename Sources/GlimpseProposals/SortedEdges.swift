@@ -10,8 +10,6 @@ public struct SortedEdges: Sendable {
     public let width: Int
     /// Rows.
     public let height: Int
-    /// Rounded weight of each edge code, laid out `[H, W, 4]`; `noEdge` off the border.
-    public let keys: [UInt16]
     /// Valid edge codes, lightest first (ties in code order).
     public let codes: [UInt32]
     /// Where each key's run starts in `codes` (65,537 entries; key k's edges are
@@ -26,7 +24,8 @@ public struct SortedEdges: Sendable {
         precondition(width * height * 4 < Int(UInt32.max), "SortedEdges: image too large for 32-bit edge codes")
         self.width = width
         self.height = height
-        keys = SortedEdges.edgeKeys(planes: planes, width: width, height: height, channels: channels)
+        // The keys live only while sorting: on a 12-megapixel image they are 96 MB.
+        let keys = SortedEdges.edgeKeys(planes: planes, width: width, height: height, channels: channels)
         var counts = [Int](repeating: 0, count: 65537)
         var valid = 0
         keys.withUnsafeBufferPointer { k in
@@ -55,7 +54,7 @@ public struct SortedEdges: Sendable {
     public init(naivelySorting planes: [Float], width: Int, height: Int, channels: Int) {
         self.width = width
         self.height = height
-        keys = SortedEdges.edgeKeys(planes: planes, width: width, height: height, channels: channels)
+        let keys = SortedEdges.edgeKeys(planes: planes, width: width, height: height, channels: channels)
         var list: [(key: UInt16, code: UInt32)] = []
         for code in keys.indices where keys[code] != SortedEdges.noEdge { list.append((keys[code], UInt32(code))) }
         list.sort { $0.key != $1.key ? $0.key < $1.key : $0.code < $1.code }

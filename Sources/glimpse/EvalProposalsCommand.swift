@@ -6,18 +6,6 @@ import GlimpseDatasets
 import GlimpseImaging
 import GlimpseProposals
 
-/// A proposal file that cannot be used; names the file, the line and the cause.
-struct ProposalFileError: Error, CustomStringConvertible {
-    /// The file.
-    var file: String
-    /// 1-based line number, nil for file-level problems.
-    var line: Int?
-    /// The cause.
-    var detail: String
-
-    var description: String { line.map { "\(file):\($0): \(detail)" } ?? "\(file): \(detail)" }
-}
-
 /// `glimpse eval proposals`
 struct EvalProposals: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -79,16 +67,6 @@ struct EvalProposals: ParsableCommand {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ProposalFileError(file: path, line: nil, detail: "not UTF-8 text")
         }
-        var boxes: [BoundingBox] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" })
-            if fields.isEmpty { continue }
-            let values = fields.compactMap { Float($0) }
-            guard fields.count == 4, values.count == 4, values.allSatisfy({ $0.isFinite }), values[2] >= 0, values[3] >= 0 else {
-                throw ProposalFileError(file: path, line: index + 1, detail: "expected `x y w h` with w, h >= 0, found \"\(line)\"")
-            }
-            boxes.append(BoundingBox(x0: values[0], y0: values[1], x1: values[0] + values[2], y1: values[1] + values[3]))
-        }
-        return boxes
+        return try ProposalListText.parse(text, file: path)
     }
 }

@@ -35,6 +35,16 @@ struct ProposeCommand: ParsableCommand {
     var preview: String?
     @Option(help: "Proposals drawn by --preview.")
     var previewCount = 50
+    @Option(help: "Override the mode's segmentation thresholds, e.g. 50,100.")
+    var ks: String?
+    @Option(help: "Override the mode's colour spaces, e.g. hsv,lab (rgb, hsv, lab, rgi, i, h).")
+    var colorSpaces: String?
+    @Option(help: "Override the mode's similarity combinations, e.g. CTSF,TSF (C colour, T texture, S size, F fill).")
+    var similarities: String?
+    @Option(help: "Override the minimum region size (default: k).")
+    var minSize: Int?
+    @Option(help: "Override the segmentation's Gaussian sigma (default 0.8).")
+    var sigma: Float?
     @Flag(help: "Print seconds, proposals and peak memory per image to standard error.")
     var timing = false
     @OptionGroup var compute: ComputeOptions
@@ -49,9 +59,18 @@ struct ProposeCommand: ParsableCommand {
 
     func run() throws {
         let threads = compute.apply()
-        var parameters = SelectiveSearchParameters(mode: SelectiveSearchParameters.Mode(rawValue: mode)!,
-                                                   maxProposals: maxProposals, seed: seed, threads: threads)
-        parameters.threads = threads
+        var options = ["mode": mode, "max": String(maxProposals), "seed": String(seed), "threads": String(threads)]
+        options["ks"] = ks
+        options["color_spaces"] = colorSpaces
+        options["similarities"] = similarities
+        options["min_size"] = minSize.map(String.init)
+        options["sigma"] = sigma.map { String($0) }
+        let parameters: SelectiveSearchParameters
+        do {
+            parameters = try SelectiveSearchParameters(options: options, file: "command line")
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let proposer = SelectiveSearch(parameters: parameters)
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var failures = 0
@@ -78,8 +97,7 @@ struct ProposeCommand: ParsableCommand {
                         json.append(entry)
                     }
                 } else if let out {
-                    let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".txt"))
+                    try Data(ProposalListText.format(boxes).utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".txt"))
                 } else {
                     if images.count > 1 { print("# \(file)") }
                     print(lines.joined(separator: "\n"))
@@ -105,7 +123,7 @@ struct ProposeCommand: ParsableCommand {
     }
 
     private func jsonString(_ s: String) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: [s])
+        let data = try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
         let text = data.flatMap { String(data: $0, encoding: .utf8) } ?? "[\"\"]"
         return String(text.dropFirst().dropLast())
     }

@@ -65,3 +65,17 @@ import Testing
         #expect(throws: StageError.self) { try SelectiveSearchParameters(options: ["ks": "50,x"], file: "p.yaml") }
     }
 }
+
+@Suite struct MinimumSizeTests {
+    @Test func minimumSizeIsKOnPascalSizedImagesAndScalesBelow() {
+        let p = SelectiveSearchParameters(mode: .fast)
+        #expect(p.minimumSize(for: 100, pixels: 500 * 375) == 100)
+        #expect(p.minimumSize(for: 100, pixels: 1000 * 1000) == 100)
+        // 128 x 128 = 16,384 pixels: 100 x 16,384 / 187,500 = 8.74 -> 9.
+        #expect(p.minimumSize(for: 100, pixels: 128 * 128) == 9)
+        #expect(p.minimumSize(for: 50, pixels: 1) == 1)
+        var fixed = p
+        fixed.minSize = 30
+        #expect(fixed.minimumSize(for: 100, pixels: 128 * 128) == 30)
+    }
+}
