@@ -22,10 +22,12 @@ let package = Package(
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
         .library(name: "GlimpseData", targets: ["GlimpseData"]),
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
+        .library(name: "GlimpseProposals", targets: ["GlimpseProposals"]),
         .library(name: "GlimpseDatasets", targets: ["GlimpseDatasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // MARK: - C libraries at the edge (one Swift file imports each)
@@ -49,8 +51,14 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "GlimpseStages", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
+            name: "GlimpseProposals", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages"],
+            exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(
             name: "GlimpsePipeline",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging", "GlimpseStages"],
+            dependencies: [
+                "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging", "GlimpseStages",
+                "GlimpseProposals", .product(name: "Yams", package: "Yams"),
+            ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .target(
@@ -62,7 +70,8 @@ let package = Package(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
-                "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseDatasets",
+                "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
+                "GlimpseDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -83,6 +92,8 @@ let package = Package(
             name: "GlimpsePipelineTests",
             dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline"]),
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "GlimpseProposalsTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages", "GlimpseProposals"]),
         .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData"]),
         .testTarget(
             name: "GlimpseTrainingTests",

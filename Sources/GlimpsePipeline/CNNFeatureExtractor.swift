@@ -49,3 +49,20 @@ public struct CNNFeatureExtractor: FeatureExtractor {
         return pooled ? GlobalAvgPool()(map) : map
     }
 }
+
+extension CNNFeatureExtractor {
+    /// The registry entry: `weights`, `layer`, `pooled`.
+    public static let registryEntry = Conformance(
+        kind: .features, name: conformanceName, summary: "SqueezeNet 1.1 activations at a named layer",
+        parameters: [
+            ParameterSpec("weights", .file, default: .string("datasets/weights/squeezenet1_1.safetensors"),
+                          help: "SqueezeNet 1.1 safetensors with preprocess.* metadata"),
+            ParameterSpec("layer", .string, default: .string("fire9"), help: "the layer whose output is the feature map"),
+            ParameterSpec("pooled", .bool, default: .bool(true), help: "global-average-pool to one vector per image"),
+        ]
+    ) { parameters in
+        .features(try CNNFeatureExtractor(
+            squeezeNetWeights: parameters.string("weights", default: ""), layer: parameters.string("layer", default: "fire9"),
+            pooled: parameters.bool("pooled", default: true)))
+    }
+}

@@ -3,10 +3,7 @@
 import ArgumentParser
 import Foundation
 import GlimpseImaging
-import GlimpseNN
-import GlimpseSerialization
-import GlimpseTensor
-import GlimpseTraining
+import GlimpsePipeline
 
 /// `glimpse classify`
 struct ClassifyCommand: ParsableCommand {
@@ -36,25 +33,9 @@ struct ClassifyCommand: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let model: Sequential, preprocessing: ImagePreprocessing, names: [String]
+        let classifier: SqueezeNetClassifier
         do {
-            let weightsPath = ProjectPaths.resolve(weights)
-            let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: weightsPath))
-            preprocessing = try ImagePreprocessing(metadata: file.metadata, source: weightsPath)
-            var network = SqueezeNet.make()
-            try network.load(from: file)
-            model = network
-            let labelsPath = ProjectPaths.resolve(labels)
-            guard let text = try? String(contentsOfFile: labelsPath, encoding: .utf8) else {
-                throw ValidationError("\(labelsPath): cannot read the class names")
-            }
-            names = text.split(separator: "\n").map { line in
-                // "n02124075\tEgyptian cat": keep the name after the WordNet id
-                String(line.split(separator: "\t", maxSplits: 1).last ?? line)
-            }
-            guard names.count == 1000 else {
-                throw ValidationError("\(labelsPath): \(names.count) class names, the model has 1000 classes")
-            }
+            classifier = try SqueezeNetClassifier(weights: ProjectPaths.resolve(weights), labels: ProjectPaths.resolve(labels))
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
@@ -63,11 +44,10 @@ struct ClassifyCommand: ParsableCommand {
         for path in images {
             do {
                 let image = try ImageFile.read(path)
-                let probabilities = SoftmaxCrossEntropy.softmax(model(preprocessing.tensor(for: image))).scalars
-                let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(top)
+                let scores = try classifier.classify([image], top: top)[0]
                 print("\(path):")
-                for index in ranked {
-                    print(String(format: "  %.4f  %@", probabilities[index], names[index]))
+                for score in scores {
+                    print(String(format: "  %.4f  %@", score.probability, score.label))
                 }
             } catch {
                 failures += 1

@@ -11,7 +11,7 @@ import GlimpseTraining
 /// `glimpse eval ...`
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Evaluate a network.", subcommands: [EvalMNIST.self])
+        commandName: "eval", abstract: "Evaluate a network.", subcommands: [EvalMNIST.self, EvalProposals.self])
 }
 
 /// `glimpse eval mnist`

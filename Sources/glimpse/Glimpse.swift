@@ -10,7 +10,23 @@ struct Glimpse: ParsableCommand {
         commandName: "glimpse",
         abstract: "A deep-learning vision pipeline: training, evaluation and inference on the CPU.",
         version: "0.1.0",
-        subcommands: [TrainCommand.self, FinetuneCommand.self, EvalCommand.self, ClassifyCommand.self, WeightsCommand.self, ImageCommand.self, AugmentCommand.self, DatasetsCommand.self])
+        subcommands: [RunCommand.self, TrainCommand.self, FinetuneCommand.self, EvalCommand.self, ClassifyCommand.self,
+                      WeightsCommand.self, ImageCommand.self, AugmentCommand.self, DatasetsCommand.self, ProposeCommand.self])
+
+    /// Parses and runs like ArgumentParser's default `main`, except that a usage error exits
+    /// with status 2 (not 64), so every command reads 0 ok, 1 failed inputs, 2 usage.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every compute-heavy command shares.

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Throughput and peak memory of `glimpse run` (never run by the tests or CI).
+
+Copies the sample photos (datasets/samples/*.png, *.jpg except the masks) into a temporary
+folder N times over, runs `.build/release/glimpse run PIPELINE DIR -o OUT --quiet --jobs J`
+under /usr/bin/time -v, and prints images/s, peak resident memory and the share of time per
+stage (summed from the ledger's per-stage milliseconds). Build first:
+`swift build -c release --product glimpse`.
+
+  python3 Benchmarks/pipeline.py --pipeline Pipelines/classify.yaml --images 64 --jobs 1 2
+  python3 Benchmarks/pipeline.py --pipeline Pipelines/classify.yaml --images 100 1000 --jobs 2
+"""
+import argparse, json, os, re, shutil, subprocess, tempfile, time
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+parser = argparse.ArgumentParser()
+parser.add_argument("--pipeline", default="Pipelines/classify.yaml")
+parser.add_argument("--images", type=int, nargs="+", default=[64])
+parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+args = parser.parse_args()
+
+samples = sorted(f for f in os.listdir(os.path.join(root, "datasets/samples"))
+                 if f.endswith((".png", ".jpg")) and "mask" not in f)
+print(f"pipeline {args.pipeline}; samples {', '.join(samples)}")
+print("| images | jobs | seconds | images/s | peak RSS MiB | time per stage |")
+print("| ---: | ---: | ---: | ---: | ---: | --- |")
+for count in args.images:
+    work = tempfile.mkdtemp(prefix="glimpse-bench-")
+    try:
+        for i in range(count):
+            name = samples[i % len(samples)]
+            folder = os.path.join(work, "in", str(i // 100))
+            os.makedirs(folder, exist_ok=True)
+            shutil.copy(os.path.join(root, "datasets/samples", name), os.path.join(folder, f"{i}-{name}"))
+        for jobs in args.jobs:
+            out = os.path.join(work, f"out{jobs}")
+            start = time.monotonic()
+            result = subprocess.run(["/usr/bin/time", "-v", os.path.join(root, ".build/release/glimpse"), "run",
+                                     os.path.join(root, args.pipeline), os.path.join(work, "in"), "-o", out,
+                                     "--quiet", "--jobs", str(jobs)], capture_output=True, text=True)
+            seconds = time.monotonic() - start
+            assert result.returncode == 0, result.stderr
+            rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
+            totals = {}
+            for line in open(os.path.join(out, "ledger.jsonl")):
+                for stage, ms in json.loads(line)["timings"].items():
+                    totals[stage] = totals.get(stage, 0) + ms
+            whole = sum(totals.values())
+            shares = ", ".join(f"{s} {100 * v / whole:.0f}%" for s, v in sorted(totals.items(), key=lambda kv: -kv[1]))
+            print(f"| {count} | {jobs} | {seconds:.1f} | {count / seconds:.1f} | {rss:.0f} | {shares} |", flush=True)
+    finally:
+        shutil.rmtree(work)

@@ -1,0 +1,230 @@
+// BatchRunner: runs a pipeline over scanned inputs with bounded memory and a fixed output.
+//
+// `jobs` workers each take the next input, read, hash, decode and process it, and write its
+// outputs atomically; only `jobs` images are in memory at once, and at most `window(jobs:)`
+// small finished entries wait to be recorded, so memory does not grow with the input count.
+// Entries are recorded (ledger line, progress) in input order whatever order the workers
+// finish in. Outputs depend only on each file's content and
+// the pipeline, never on timing, so a run killed anywhere and resumed ends with the same files.
+
+import Foundation
+import GlimpseImaging
+import GlimpseSerialization
+import GlimpseTensor
+
+/// How a run behaves.
+public struct BatchOptions: Sendable {
+    /// The output folder (created if missing).
+    public var output: URL
+    /// Inputs processed at once.
+    public var jobs: Int
+    /// Whether inputs the ledger records as done (same content hash and pipeline) are skipped.
+    public var resume: Bool
+
+    /// Creates options.
+    public init(output: URL, jobs: Int, resume: Bool) {
+        precondition(jobs >= 1, "BatchOptions: jobs must be at least 1")
+        (self.output, self.jobs, self.resume) = (output, jobs, resume)
+    }
+}
+
+/// Counts after a run.
+public struct RunSummary: Sendable, Equatable {
+    /// Inputs found.
+    public var total = 0
+    /// Processed (including resumed).
+    public var ok = 0
+    /// Failed.
+    public var failed = 0
+    /// Not images.
+    public var skipped = 0
+    /// Reused from an earlier run by `--resume`.
+    public var resumed = 0
+    /// Seconds from start to the last output.
+    public var seconds = 0.0
+    /// Images processed (not resumed) per second.
+    public var imagesPerSecond: Double { seconds > 0 ? Double(ok - resumed) / seconds : 0 }
+}
+
+/// Runs a pipeline over a list of inputs.
+public final class BatchRunner: @unchecked Sendable {
+    /// The pipeline.
+    public let pipeline: Pipeline
+    /// The inputs, in output order.
+    public let items: [InputItem]
+    /// The run's settings.
+    public let options: BatchOptions
+    private let writer: OutputWriter
+    private var previous: [String: LedgerEntry] = [:]
+
+    /// Prepares a run; nothing is read or written until `run`.
+    public init(pipeline: Pipeline, items: [InputItem], options: BatchOptions) {
+        self.pipeline = pipeline
+        self.items = items
+        self.options = options
+        self.writer = OutputWriter(pipeline: pipeline, output: options.output)
+    }
+
+    /// Processes every input; `onEntry` sees each ledger entry in input order with the counts
+    /// so far. Throws only when the output folder or ledger cannot be written.
+    public func run(onEntry: (LedgerEntry, RunSummary) -> Void = { _, _ in }) throws -> RunSummary {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try FileManager.default.createDirectory(at: options.output, withIntermediateDirectories: true)
+        let ledgerURL = options.output.appendingPathComponent("ledger.jsonl")
+        previous = options.resume ? Ledger.read(ledgerURL) : [:]
+        if options.resume { Self.removeStaleTemporaries(in: options.output) }
+        let ledger = try Ledger(url: ledgerURL, keep: options.resume)
+
+        var summary = RunSummary()
+        summary.total = items.count
+        var entries = [LedgerEntry]()
+        entries.reserveCapacity(items.count)
+        let state = WorkState(count: items.count, window: Self.window(jobs: options.jobs))
+        let group = DispatchGroup()
+        for _ in 0..<min(options.jobs, max(1, items.count)) {
+            DispatchQueue.global(qos: .userInitiated).async(group: group) {
+                while let index = state.take() {
+                    state.finish(index, self.process(index))
+                }
+            }
+        }
+        // Ledger lines wait until one syncfs covers their outputs (at most every tenth of a second),
+        // so a line on disk never names outputs that a power cut could still lose.
+        var pending = [LedgerEntry]()
+        var lastSync = DispatchTime.now().uptimeNanoseconds
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            OutputFile.syncFileSystem(of: options.output)
+            for entry in pending { try ledger.append(entry) }
+            pending.removeAll()
+            lastSync = DispatchTime.now().uptimeNanoseconds
+        }
+        for index in 0..<items.count {
+            let entry = state.nextInOrder()
+            pending.append(entry)
+            if DispatchTime.now().uptimeNanoseconds - lastSync > 100_000_000 || index == items.count - 1 { try flush() }
+            switch entry.status {
+            case .ok: summary.ok += 1
+            case .failed: summary.failed += 1
+            case .skipped: summary.skipped += 1
+            }
+            if entry.resumed == true { summary.resumed += 1 }
+            entries.append(entry)
+            summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            onEntry(entry, summary)
+        }
+        group.wait()
+        try writer.writeRunOutputs(items: items, entries: entries)
+        try ledger.rewrite(entries)
+        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return summary
+    }
+
+    /// How many inputs may be between taken and recorded. Only `jobs` of them hold an image (the
+    /// ones being worked on); the rest are finished ledger entries of a few hundred bytes waiting
+    /// for their turn, so a wide window costs no memory worth counting while it keeps the
+    /// workers busy through a slow `syncfs` on the recording thread.
+    static func window(jobs: Int) -> Int { 64 * jobs }
+
+    /// Deletes the temporary files (`.NAME.tmp-PID-RANDOM`) an atomic write leaves behind
+    /// when the process is killed between creating and renaming them.
+    static func removeStaleTemporaries(in folder: URL) {
+        guard let walker = FileManager.default.enumerator(atPath: folder.path) else { return }
+        while let relative = walker.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix("."), name.contains(".tmp-") {
+                try? FileManager.default.removeItem(atPath: folder.path + "/" + relative)
+            }
+        }
+    }
+
+    /// One input from file to outputs; never throws: every problem becomes a failed entry.
+    private func process(_ index: Int) -> LedgerEntry {
+        let item = items[index]
+        var entry = LedgerEntry(path: item.path, output: item.stem, hash: "", pipeline: pipeline.file.fingerprint,
+                                status: .failed, error: nil, timings: [:], resumed: nil)
+        switch item.kind {
+        case .notImage:
+            entry.status = .skipped
+            entry.error = "not an image: the content is not a format the decoder reads"
+            return entry
+        case .unreadable(let reason):
+            entry.error = "\(item.path): \(reason)"
+            return entry
+        case .image:
+            break
+        }
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap(_ stage: String) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            entry.timings[stage] = Double(now - clock) / 1e6
+            clock = now
+        }
+        do {
+            let bytes = try ImageFile.bytes(of: item.path)
+            let hash = ContentHash.fnv1a64(bytes)
+            entry.hash = ContentHash.hex(hash)
+            lap("read")
+            if options.resume, let done = previous[item.path], done.status == .ok, done.hash == entry.hash,
+               done.pipeline == entry.pipeline, done.output == item.stem, writer.outputsExist(stem: item.stem) {
+                var reused = done
+                reused.resumed = true
+                return reused
+            }
+            let image = try pipeline.decoder.decode(bytes, file: item.path)
+            lap("decoder")
+            let outcome = try pipeline.process(image, input: item.path, seed: hash, labelMapPath: writer.labelMapName(stem: item.stem))
+            for (stage, milliseconds) in outcome.timings { entry.timings[stage] = milliseconds }
+            clock = DispatchTime.now().uptimeNanoseconds
+            try writer.writeImageOutputs(outcome, stem: item.stem)
+            lap("write")
+            entry.status = .ok
+        } catch {
+            entry.error = "\(error)"
+        }
+        return entry
+    }
+}
+
+/// The shared queue of work between the workers and the recorder.
+private final class WorkState: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let count: Int
+    private let window: Int
+    private var next = 0
+    private var recorded = 0
+    private var finished = [Int: LedgerEntry]()
+
+    init(count: Int, window: Int) {
+        (self.count, self.window) = (count, window)
+    }
+
+    /// The next index to process, waiting while too many are in flight; nil when none remain.
+    func take() -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        while next < count && next >= recorded + window { condition.wait() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    /// Hands back a finished entry.
+    func finish(_ index: Int, _ entry: LedgerEntry) {
+        condition.lock()
+        finished[index] = entry
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The entry of the next index in order, waiting for it.
+    func nextInOrder() -> LedgerEntry {
+        condition.lock()
+        defer { condition.unlock() }
+        while finished[recorded] == nil { condition.wait() }
+        let entry = finished.removeValue(forKey: recorded)!
+        recorded += 1
+        condition.broadcast()
+        return entry
+    }
+}

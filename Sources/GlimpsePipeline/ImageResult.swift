@@ -1,0 +1,81 @@
+// ImageResult: everything the pipeline found in one image, as written to its per-image JSON.
+// No timings (they go to the ledger), so the file is the same byte for byte on every run.
+
+import GlimpseImaging
+import GlimpseStages
+
+/// A box as written to JSON: corners in pixels, class index and name, score.
+public struct BoxRecord: Sendable, Equatable, Codable {
+    /// Left edge.
+    public var x0: Float
+    /// Top edge.
+    public var y0: Float
+    /// Right edge.
+    public var x1: Float
+    /// Bottom edge.
+    public var y1: Float
+    /// Index into the stage's categories.
+    public var label: Int
+    /// The category's name.
+    public var category: String
+    /// The stage's score (higher is better; proposals get 1 / (1 + rank)).
+    public var score: Float
+
+    /// Creates a record from a stage's box.
+    public init(_ box: BoundingBox, category: String, score: Float) {
+        (x0, y0, x1, y1, label) = (box.x0, box.y0, box.x1, box.y1, box.label)
+        self.category = category
+        self.score = score
+    }
+
+    /// The box back as a `BoundingBox`.
+    public var box: BoundingBox { BoundingBox(x0: x0, y0: y0, x1: x1, y1: y1, label: label, score: score) }
+}
+
+/// The segmenter's output as recorded in JSON: the label-map file and the classes present.
+public struct SegmentationRecord: Sendable, Equatable, Codable {
+    /// The label-map PNG, relative to the output folder.
+    public var labelMap: String
+    /// Names of the class ids present, ascending by id.
+    public var classes: [String]
+    /// Class ids present, ascending.
+    public var ids: [Int]
+}
+
+/// One image's results.
+public struct ImageResult: Sendable, Equatable, Codable {
+    /// The input path as given (or found under a given folder).
+    public var input: String
+    /// Decoded width.
+    public var width: Int
+    /// Decoded height.
+    public var height: Int
+    /// The classifier's top classes, most probable first.
+    public var classes: [ClassScore]?
+    /// The pooled feature vector, when asked for.
+    public var features: [Float]?
+    /// Region proposals, best first, when asked for.
+    public var proposals: [BoxRecord]?
+    /// Detections, highest score first.
+    public var detections: [BoxRecord]?
+    /// The segmentation, when a segmenter ran.
+    public var segmentation: SegmentationRecord?
+    /// Captions, best first.
+    public var captions: [Caption]?
+
+    /// An empty result for an image of the given size.
+    public init(input: String, width: Int, height: Int) {
+        (self.input, self.width, self.height) = (input, width, height)
+    }
+
+    /// The score the report sorts by: the best detection, else the top class's probability.
+    public var headlineScore: Float {
+        detections?.first?.score ?? classes?.first?.probability ?? 0
+    }
+
+    /// The boxes drawn and exported to COCO: detections when there are any stage for them,
+    /// otherwise proposals (class-agnostic).
+    public var exportedBoxes: [BoxRecord]? {
+        detections ?? proposals
+    }
+}

@@ -1,0 +1,147 @@
+// OutputWriter: the files a run writes, each atomically (temporary file + rename).
+//
+// Per image (through OutputFile: temporary file + rename), mirroring the input tree under OUT: `STEM.json` (always, written last so its
+// presence means the others are in place), `STEM.mask.png` (segmenter), `STEM.preview.png`
+// (when asked) and `.report/STEM.jpg` (the report's thumbnail). Per run, rebuilt from the
+// per-image JSON at the end so a resumed run writes the same bytes: `boxes.coco.json` and
+// `boxes.results.json` (detector or proposer), `captions.jsonl` (caption stage), `report.html`.
+
+import Foundation
+import GlimpseImaging
+import GlimpseSerialization
+
+/// Writes per-image and per-run outputs for one pipeline into one folder.
+public struct OutputWriter: Sendable {
+    /// The pipeline whose outputs these are.
+    public let pipeline: Pipeline
+    /// The output folder.
+    public let output: URL
+    /// The longest side of a report thumbnail, in pixels.
+    public static let thumbnailSide = 200
+
+    /// Creates a writer.
+    public init(pipeline: Pipeline, output: URL) {
+        (self.pipeline, self.output) = (pipeline, output)
+    }
+
+    /// The per-image JSON file of `stem`.
+    public func jsonURL(stem: String) -> URL { output.appendingPathComponent(stem + ".json") }
+
+    /// The label map's path relative to the output folder.
+    public func labelMapName(stem: String) -> String { stem + ".mask.png" }
+
+    /// The thumbnail of `stem`.
+    func thumbnailURL(stem: String) -> URL { output.appendingPathComponent(".report/" + stem + ".jpg") }
+
+    /// Whether every per-image output of `stem` exists (the test `--resume` uses).
+    public func outputsExist(stem: String) -> Bool {
+        var paths = [jsonURL(stem: stem)]
+        if pipeline.file.outputs.report { paths.append(thumbnailURL(stem: stem)) }
+        if pipeline.file.outputs.previews { paths.append(output.appendingPathComponent(stem + ".preview.png")) }
+        if pipeline.hasSegmenter { paths.append(output.appendingPathComponent(labelMapName(stem: stem))) }
+        return paths.allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// Writes one image's outputs, the JSON last.
+    public func writeImageOutputs(_ outcome: ImageOutcome, stem: String) throws {
+        let json = jsonURL(stem: stem)
+        try FileManager.default.createDirectory(at: json.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let result = outcome.result
+        if let map = outcome.labelMap {
+            try OutputFile.write(Data(PNG.encode(map, file: labelMapName(stem: stem))),
+                                 to: output.appendingPathComponent(labelMapName(stem: stem)))
+        }
+        if pipeline.file.outputs.previews {
+            let preview = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: nil)
+            try OutputFile.write(Data(PNG.encode(preview, file: stem + ".preview.png")),
+                                 to: output.appendingPathComponent(stem + ".preview.png"))
+        }
+        if pipeline.file.outputs.report {
+            let thumbnail = thumbnailURL(stem: stem)
+            try FileManager.default.createDirectory(at: thumbnail.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let small = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: Self.thumbnailSide)
+            try OutputFile.write(Data(JPEG.encode(small, quality: 80, file: thumbnail.path)), to: thumbnail)
+        }
+        try OutputFile.write(Self.encode(result), to: json)
+    }
+
+    /// The run-wide files, from the per-image JSON of the ok entries, in input order.
+    public func writeRunOutputs(items: [InputItem], entries: [LedgerEntry]) throws {
+        precondition(items.count == entries.count, "OutputWriter: one entry per input")
+        var results = [(imageID: Int, stem: String, result: ImageResult)]()
+        var imageID = 0
+        for (item, entry) in zip(items, entries) where item.kind == .image {
+            imageID += 1
+            guard entry.status == .ok else { continue }
+            let data = try Data(contentsOf: jsonURL(stem: item.stem))
+            results.append((imageID, item.stem, try JSONDecoder().decode(ImageResult.self, from: data)))
+        }
+        if let categories = pipeline.boxCategories {
+            let coco = COCOExport(categories: categories, results: results)
+            try AtomicFile.write(coco.datasetJSON(), to: output.appendingPathComponent("boxes.coco.json"))
+            try AtomicFile.write(coco.resultsJSON(), to: output.appendingPathComponent("boxes.results.json"))
+        }
+        if pipeline.hasCaptioner {
+            let lines = results.map { record -> String in
+                let caption = record.result.captions?.first
+                let line = CaptionLine(input: record.result.input, output: record.stem, caption: caption?.text ?? "",
+                                       logProbability: caption?.logProbability ?? 0)
+                return String(decoding: Self.encode(line, pretty: false), as: UTF8.self) + "\n"
+            }
+            try AtomicFile.write(Data(lines.joined().utf8), to: output.appendingPathComponent("captions.jsonl"))
+        }
+        if pipeline.file.outputs.report {
+            let page = ReportPage(pipelineName: pipeline.file.name, output: output, items: items, entries: entries,
+                                  results: results.map { ($0.stem, $0.result) }, thumbnail: { thumbnailURL(stem: $0) })
+            try page.write(to: output.appendingPathComponent("report.html"))
+        }
+    }
+
+    /// JSON with sorted keys, so equal values give equal bytes.
+    static func encode<T: Encodable>(_ value: T, pretty: Bool = true) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return try! encoder.encode(value)
+    }
+
+    /// The image with the best boxes (20 on a preview, 10 on a thumbnail), the mask, and on a
+    /// preview the top class and caption drawn; scaled first to fit `side` when given.
+    static func annotate(_ image: Image, result: ImageResult, labelMap: LabelMap?, side: Int?) -> Image {
+        var scale: Float = 1
+        var base = image
+        if let side, max(image.width, image.height) > side {
+            scale = Float(side) / Float(max(image.width, image.height))
+            base = image.resized(width: max(1, Int((Float(image.width) * scale).rounded())),
+                                 height: max(1, Int((Float(image.height) * scale).rounded())))
+        }
+        var out = base.rgb()
+        if let labelMap {
+            out.overlay(labelMap.width == out.width && labelMap.height == out.height
+                        ? labelMap : labelMap.resized(width: out.width, height: out.height))
+        }
+        let boxes = (result.exportedBoxes ?? []).prefix(side == nil ? 20 : 10)
+        let names = Array(Set(boxes.map(\.label))).sorted()
+        var classNames = [String](repeating: "", count: (names.last ?? -1) + 1)
+        for box in boxes where box.label >= 0 { classNames[box.label] = box.category }
+        out = out.annotated(boxes: boxes.map { record in
+            var box = record.box
+            (box.x0, box.y0, box.x1, box.y1) = (box.x0 * scale, box.y0 * scale, box.x1 * scale, box.y1 * scale)
+            return box
+        }, classNames: classNames, thickness: side == nil ? 2 : 1)
+        if let top = result.classes?.first, side == nil {
+            out.drawText(String(format: "%@ %.2f", top.label, top.probability), x: 2, y: 2, color: [255, 255, 255], background: [0, 0, 0])
+        }
+        if let caption = result.captions?.first?.text, side == nil {
+            out.drawText(caption, x: 2, y: max(0, out.height - BitmapFont.glyphHeight - 3), color: [255, 255, 255], background: [0, 0, 0])
+        }
+        return out
+    }
+}
+
+/// One line of `captions.jsonl`.
+struct CaptionLine: Codable {
+    var input: String
+    var output: String
+    var caption: String
+    var logProbability: Float
+}

@@ -1,0 +1,128 @@
+// Pipeline: the stages of a validated pipeline file, constructed, and the per-image pass
+// through them in pipeline order (decode, augment, features, classify, propose, detect,
+// segment, caption). Stage instances are Sendable and hold no per-image state, so workers
+// share one Pipeline.
+
+import Foundation
+import GlimpseImaging
+import GlimpseStages
+import GlimpseTensor
+
+/// What one image's pass produced besides its JSON record.
+public struct ImageOutcome: Sendable {
+    /// The JSON record.
+    public var result: ImageResult
+    /// The decoded (and augmented) image the stages saw.
+    public var image: Image
+    /// The segmenter's label map, if any.
+    public var labelMap: LabelMap?
+    /// Milliseconds per stage, by stage name, in pipeline order.
+    public var timings: [(stage: String, milliseconds: Double)]
+}
+
+/// A runnable pipeline.
+public struct Pipeline: Sendable {
+    /// The file it was built from.
+    public let file: PipelineFile
+    /// The decoder.
+    public let decoder: any ImageDecoder
+    /// The other stages, in pipeline order.
+    public let stages: [StageInstance]
+
+    /// Builds every stage of `file`; construction failures (unreadable weights, bad layer
+    /// name, ...) are collected into one `PipelineFileError` with each stage's line.
+    public init(_ file: PipelineFile) throws {
+        var problems = [PipelineProblem]()
+        var built = [StageInstance]()
+        for configuration in file.stages {
+            do {
+                let instance = try configuration.conformance.make(configuration.parameters)
+                precondition(instance.kind == configuration.kind,
+                             "registry entry \(configuration.conformance.name) built a \(instance.kind) for \(configuration.kind)")
+                built.append(instance)
+            } catch {
+                problems.append(PipelineProblem(line: configuration.line, key: "stages.\(configuration.kind.rawValue)",
+                                                message: "\(configuration.conformance.name) cannot be set up: \(error)"))
+            }
+        }
+        guard problems.isEmpty else { throw PipelineFileError(file: file.path, problems: problems) }
+        guard case .decoder(let decoder)? = built.first else {
+            preconditionFailure("PipelineFile guarantees a decoder first")
+        }
+        self.file = file
+        self.decoder = decoder
+        self.stages = Array(built.dropFirst())
+    }
+
+    /// The names of the stages in order, `read` and `decoder` first (ledger timing keys).
+    public var stageNames: [String] { ["read", "decoder"] + stages.map(\.kind.rawValue) }
+
+    /// Category names for exported boxes: the detector's, or `["object"]` for proposals only.
+    public var boxCategories: [String]? {
+        for stage in stages { if case .detector(let d) = stage { return d.categories } }
+        for stage in stages { if case .proposer = stage { return ["object"] } }
+        return nil
+    }
+
+    /// Whether the pipeline has a caption stage.
+    public var hasCaptioner: Bool { stages.contains { $0.kind == .captioner } }
+
+    /// Whether the pipeline has a segmenter.
+    public var hasSegmenter: Bool { stages.contains { $0.kind == .segmenter } }
+
+    /// Runs the stages after decoding. `seed` drives the augmenter (the content hash, so the
+    /// result does not depend on order or concurrency); `labelMapPath` is recorded in the JSON.
+    public func process(_ decoded: Image, input: String, seed: UInt64, labelMapPath: String) throws -> ImageOutcome {
+        let outputs = file.outputs
+        var image = decoded
+        var result = ImageResult(input: input, width: image.width, height: image.height)
+        var timings = [(stage: String, milliseconds: Double)]()
+        var proposals = [BoundingBox]()
+        var labelMap: LabelMap?
+        for stage in stages {
+            let start = DispatchTime.now().uptimeNanoseconds
+            switch stage {
+            case .decoder:
+                preconditionFailure("one decoder per pipeline")
+            case .augmenter(let augmenter):
+                var random = SeededGenerator(seed: seed)
+                image = augmenter.augment(image, random: &random)
+                result.width = image.width
+                result.height = image.height
+            case .features(let extractor):
+                let features = extractor.features(of: [image])
+                if outputs.features { result.features = features.scalars }
+            case .classifier(let classifier):
+                result.classes = try classifier.classify([image], top: outputs.top).first
+            case .proposer(let proposer):
+                proposals = try proposer.propose(in: image)
+                let hasDetector = stages.contains { $0.kind == .detector }
+                if outputs.proposals || !hasDetector {
+                    result.proposals = proposals.prefix(outputs.maxProposals).enumerated().map { rank, box in
+                        var unlabelled = box
+                        unlabelled.label = 0
+                        return BoxRecord(unlabelled, category: "object", score: 1 / Float(1 + rank))
+                    }
+                }
+            case .detector(let detector):
+                let boxes = try detector.detect(in: image, proposals: proposals)
+                result.detections = boxes.map { box in
+                    let name = box.label >= 0 && box.label < detector.categories.count ? detector.categories[box.label] : "\(box.label)"
+                    return BoxRecord(box, category: name, score: box.score ?? 0)
+                }
+            case .segmenter(let segmenter):
+                let map = try segmenter.segment(image)
+                precondition(map.width == image.width && map.height == image.height, "segmenter returned a label map of another size")
+                let ids = map.presentIDs.filter { $0 != LabelMap.ignore }.map(Int.init)
+                result.segmentation = SegmentationRecord(
+                    labelMap: labelMapPath,
+                    classes: ids.map { $0 < segmenter.categories.count ? segmenter.categories[$0] : "\($0)" }, ids: ids)
+                labelMap = map
+            case .captioner(let captioner):
+                result.captions = try captioner.captions(for: image, count: 1)
+            }
+            timings.append((stage.kind.rawValue, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
+        }
+        return ImageOutcome(result: result, image: image, labelMap: labelMap, timings: timings)
+    }
+}

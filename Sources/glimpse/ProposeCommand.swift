@@ -1,0 +1,137 @@
+// `glimpse propose`: selective-search object proposals for image files.
+
+import ArgumentParser
+import Foundation
+import GlimpseImaging
+import GlimpseProposals
+import GlimpseTensor
+
+/// `glimpse propose IMAGE...`
+struct ProposeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "propose",
+        abstract: "Selective-search object proposals (Uijlings et al. 2013), best first.",
+        discussion: """
+            --format lines prints one `x y w h` line per proposal (pixels, x and y of the top-left \
+            corner); with several images each block starts with `# FILE`. --out DIR writes \
+            DIR/<image name without extension>.txt per image instead (the layout `glimpse eval \
+            proposals --pred DIR` reads). --timing prints seconds, proposal count and the process's \
+            peak resident memory per image to standard error.
+            """)
+
+    @Argument(help: "PNG or JPEG files.")
+    var images: [String]
+    @Option(help: "single, fast or quality.")
+    var mode = "fast"
+    @Option(name: .customLong("max"), help: "Most proposals per image.")
+    var maxProposals = 2000
+    @Option(help: "Seed of the ranking's random factors.")
+    var seed: UInt64 = 0
+    @Option(help: "lines or json.")
+    var format = "lines"
+    @Option(help: "Write one proposal file per image into this folder instead of printing.")
+    var out: String?
+    @Option(help: "Draw the top proposals on the (first) image into this PNG.")
+    var preview: String?
+    @Option(help: "Proposals drawn by --preview.")
+    var previewCount = 50
+    @Option(help: "Override the mode's segmentation thresholds, e.g. 50,100.")
+    var ks: String?
+    @Option(help: "Override the mode's colour spaces, e.g. hsv,lab (rgb, hsv, lab, rgi, i, h).")
+    var colorSpaces: String?
+    @Option(help: "Override the mode's similarity combinations, e.g. CTSF,TSF (C colour, T texture, S size, F fill).")
+    var similarities: String?
+    @Option(help: "Override the minimum region size (default: k).")
+    var minSize: Int?
+    @Option(help: "Override the segmentation's Gaussian sigma (default 0.8).")
+    var sigma: Float?
+    @Flag(help: "Print seconds, proposals and peak memory per image to standard error.")
+    var timing = false
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("Give at least one image.") }
+        guard SelectiveSearchParameters.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be single, fast or quality") }
+        guard maxProposals >= 1 else { throw ValidationError("--max must be at least 1") }
+        guard ["lines", "json"].contains(format) else { throw ValidationError("--format must be lines or json") }
+        guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
+    }
+
+    func run() throws {
+        let threads = compute.apply()
+        var options = ["mode": mode, "max": String(maxProposals), "seed": String(seed), "threads": String(threads)]
+        options["ks"] = ks
+        options["color_spaces"] = colorSpaces
+        options["similarities"] = similarities
+        options["min_size"] = minSize.map(String.init)
+        options["sigma"] = sigma.map { String($0) }
+        let parameters: SelectiveSearchParameters
+        do {
+            parameters = try SelectiveSearchParameters(options: options, file: "command line")
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let proposer = SelectiveSearch(parameters: parameters)
+        if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+        var failures = 0
+        var json: [String] = []
+        for (index, file) in images.enumerated() {
+            do {
+                let image = try ImageFile.read(file)
+                let start = DispatchTime.now().uptimeNanoseconds
+                let boxes = try proposer.propose(in: image)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if timing {
+                    printError(String(format: "%@ %dx%d %@ threads %d: %.4f s, %d proposals, peak RSS %.1f MB",
+                                      file, image.width, image.height, mode, threads, seconds, boxes.count, peakResidentMB()))
+                }
+                let lines = boxes.map { b in "\(Int(b.x0)) \(Int(b.y0)) \(Int(b.width)) \(Int(b.height))" }
+                if format == "json" {
+                    let list = boxes.map { b in
+                        "[\(Int(b.x0)),\(Int(b.y0)),\(Int(b.width)),\(Int(b.height)),\(String(format: "%.4f", b.score ?? 0))]"
+                    }.joined(separator: ",")
+                    let entry = "{\"file\":\(jsonString(file)),\"width\":\(image.width),\"height\":\(image.height),\"boxes_xywh_score\":[\(list)]}"
+                    if let out {
+                        try Data((entry + "\n").utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".json"))
+                    } else {
+                        json.append(entry)
+                    }
+                } else if let out {
+                    try Data(ProposalListText.format(boxes).utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".txt"))
+                } else {
+                    if images.count > 1 { print("# \(file)") }
+                    print(lines.joined(separator: "\n"))
+                }
+                if index == 0, let preview {
+                    let shown = boxes.prefix(previewCount).map { b -> BoundingBox in var c = b; c.label = 0; return c }
+                    var canvas = image.rgb()
+                    for box in shown.reversed() { canvas.drawRectangle(box, color: [255, 40, 40], thickness: 1) }
+                    try ImageFile.write(canvas, to: preview)
+                }
+            } catch {
+                failures += 1
+                printError("error: \(error)")
+            }
+        }
+        if format == "json" && out == nil { print("[" + json.joined(separator: ",\n") + "]") }
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// The file name without folder and extension.
+    private func stem(_ file: String) -> String {
+        URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+    }
+
+    private func jsonString(_ s: String) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
+        let text = data.flatMap { String(data: $0, encoding: .utf8) } ?? "[\"\"]"
+        return String(text.dropFirst().dropLast())
+    }
+}
+
+/// The process's peak resident set size so far, in megabytes (getrusage; Linux reports KiB).
+func peakResidentMB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}

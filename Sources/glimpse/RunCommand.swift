@@ -1,0 +1,97 @@
+// `glimpse run [PIPELINE] INPUT... -o OUT`: a pipeline file over files, folders and list files,
+// with a ledger that lets a killed run resume. With no arguments: Pipelines/default.yaml over
+// datasets/samples/ into out/.
+
+import ArgumentParser
+import Foundation
+import GlimpsePipeline
+import GlimpseTensor
+import GlimpseTraining
+
+/// `glimpse run`
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline file over images: per-image JSON, COCO boxes, captions, masks, a ledger and report.html.",
+        discussion: """
+            The first argument is the pipeline file when it ends in .yaml or .yml (default \
+            Pipelines/default.yaml); the rest are inputs: image files, folders (recursive, symbolic links \
+            followed) and list files (@FILE, or a name ending .list or .txt). Images are told by content; \
+            other files are skipped and counted. Outputs mirror the input tree under OUT. Exit status: \
+            0 all succeeded, 1 some inputs failed, 2 usage or pipeline-file error.
+            """)
+
+    @Argument(help: "[PIPELINE.yaml] then inputs (default: datasets/samples).")
+    var arguments: [String] = []
+    @Option(name: [.short, .customLong("output")], help: "Output folder.")
+    var output = "out"
+    @Option(help: "Images processed at once (default: all cores); each runs single-threaded, so outputs do not depend on it.")
+    var jobs: Int?
+    @Flag(help: "Skip inputs the ledger records as done with the same content and pipeline file.")
+    var resume = false
+    @Flag(help: "No progress output.")
+    var quiet = false
+    @Flag(help: "List the registered conformances of every stage and exit.")
+    var listConformances = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        if listConformances {
+            for conformance in StageRegistry.standard.all {
+                let parameters = conformance.parameters.map { "\($0.name) (\($0.type.rawValue))" }.joined(separator: ", ")
+                print("\(conformance.kind.rawValue): \(conformance.name) - \(conformance.summary)\(parameters.isEmpty ? "" : "; parameters: " + parameters)")
+            }
+            return
+        }
+        var inputs = arguments
+        var pipelinePath = "Pipelines/default.yaml"
+        if let first = inputs.first, first.hasSuffix(".yaml") || first.hasSuffix(".yml") {
+            pipelinePath = first
+            inputs.removeFirst()
+        }
+        if inputs.isEmpty { inputs = [ProjectPaths.resolve("datasets/samples")] }
+        pipelinePath = ProjectPaths.resolve(pipelinePath)
+
+        Compute.configureAllocator()
+        // One level of parallelism: images across workers, each single-threaded inside.
+        Compute.setThreads(1)
+        let pipeline: Pipeline
+        do {
+            let file = try PipelineFile.load(pipelinePath, registry: .standard) { candidate in
+                PipelineFile.defaultResolver(for: pipelinePath)(candidate)
+                    ?? Optional(ProjectPaths.resolve(candidate)).flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+            }
+            pipeline = try Pipeline(file)
+        } catch let error as PipelineFileError {
+            printError("error: pipeline file \(error.file):\n\(error)")
+            throw ExitCode(2)
+        }
+
+        let items = InputScanner.scan(inputs, excluding: output) { pipeline.decoder.recognises($0) }
+        let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let runner = BatchRunner(pipeline: pipeline, items: items,
+                                 options: BatchOptions(output: URL(fileURLWithPath: output), jobs: jobs, resume: resume))
+        let progress = ProgressReporter(quiet: quiet, logInterval: 5)
+        progress.log("glimpse run: \(pipeline.file.name) (\(pipelinePath)) over \(items.count) files into \(output), \(jobs) jobs")
+        let summary: RunSummary
+        do {
+            summary = try runner.run { entry, counts in
+                if entry.status == .failed { progress.log("failed: \(entry.error ?? entry.path)") }
+                let done = counts.ok + counts.failed + counts.skipped
+                progress.update(label: "run", done: done, total: counts.total,
+                                rate: counts.seconds > 0 ? Double(counts.ok - counts.resumed) / counts.seconds : 0,
+                                fields: "failed \(counts.failed)")
+            }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        progress.log(String(format: "done: %d ok (%d resumed), %d failed, %d skipped (not images) in %.1f s, %.1f images/s; ledger %@/ledger.jsonl",
+                            summary.ok, summary.resumed, summary.failed, summary.skipped, summary.seconds,
+                            summary.imagesPerSecond, output))
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}

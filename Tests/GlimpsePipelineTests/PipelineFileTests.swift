@@ -1,0 +1,117 @@
+// Pipeline-file validation: every kind of mistake gives a problem with the file, line and key,
+// all of them at once; the shipped pipeline files load and build.
+
+import Foundation
+import GlimpsePipeline
+import Testing
+
+@Suite("Pipeline files")
+struct PipelineFileTests {
+    static func problems(_ yaml: String, registry: StageRegistry = .withTestStages) -> [PipelineProblem] {
+        do {
+            _ = try PipelineFile.parse(yaml, file: "p.yaml", registry: registry) { path in
+                let full = path.hasPrefix("/") ? path : PipelineFixtures.root.appendingPathComponent(path).path
+                return FileManager.default.fileExists(atPath: full) ? full : nil
+            }
+            return []
+        } catch let error as PipelineFileError {
+            #expect(error.file == "p.yaml")
+            #expect(error.description.split(separator: "\n").allSatisfy { $0.hasPrefix("p.yaml:") })
+            return error.problems
+        } catch {
+            Issue.record("unexpected \(error)")
+            return []
+        }
+    }
+
+    @Test func everyMistakeIsReportedAtOnceWithLineAndKey() {
+        let yaml = """
+            name: broken
+            stages:
+              decoder:
+                use: image-file
+                pixel_budget: lots
+              clasifier: {use: squeezenet}
+              classifier:
+                use: squeezenet
+                weights: /nonexistent/w.safetensors
+                colour: red
+              detector:
+                use: yolo
+              augmenter:
+                use: spec
+              captioner: size
+            outputs:
+              top: 0
+              thumbnails: yes
+              previews: "yes"
+            extra: 1
+            """
+        let found = Self.problems(yaml).map { "\($0.line) \($0.key)" + " | " + $0.message }
+        let expected: [(String, String)] = [
+            ("5 stages.decoder.pixel_budget", "expected int, found \"lots\""),
+            ("6 stages.clasifier", "unknown stage; stages are decoder, augmenter, features, classifier"),
+            ("9 stages.classifier.weights", "no such file: /nonexistent/w.safetensors"),
+            ("10 stages.classifier.colour", "unknown parameter of squeezenet; it takes weights, labels"),
+            ("12 stages.detector.use", "unknown conformance \"yolo\"; known: brightness"),
+            ("13 stages.augmenter.ops", "missing (string"),
+            ("17 outputs.top", "must be at least 1"),
+            ("18 outputs.thumbnails", "unknown output; outputs are top,"),
+            ("19 outputs.previews", "expected bool, found \"yes\""),
+            ("20 extra", "unknown key"),
+        ]
+        #expect(found.count == expected.count, "\(found.joined(separator: "\n"))")
+        for (key, message) in expected {
+            #expect(found.contains { $0.hasPrefix(key + " | ") && $0.contains(message) }, "no \(key): \(message) in\n\(found.joined(separator: "\n"))")
+        }
+    }
+
+    @Test func aStageWithNoConformancesSaysSo() {
+        let found = Self.problems("stages:\n  detector: rcnn\n", registry: .standard)
+        #expect(found.map(\.description) == ["line 2: stages.detector.use: unknown conformance \"rcnn\"; known: none registered yet"])
+    }
+
+    @Test func notYAMLOrNotAMappingIsOneProblemWithItsLine() {
+        let bad = Self.problems("stages:\n  decoder: [unclosed\n")
+        #expect(bad.count == 1 && bad[0].message.hasPrefix("not valid YAML") && bad[0].line >= 2, "\(bad)")
+        #expect(Self.problems("- a\n- b\n").first?.message.hasPrefix("expected a mapping") == true)
+        #expect(Self.problems("name: x\n").map(\.key) == ["stages"])
+    }
+
+    @Test func quotedNumbersAreTextAndFilesAreResolved() throws {
+        let file = try PipelineFile.parse("stages:\n  detector:\n    use: brightness\n    threshold: 90\n", file: "p.yaml",
+                                          registry: .withTestStages) { _ in nil }
+        #expect(file.stages.map(\.kind) == [.decoder, .detector], "decoder added by default, pipeline order")
+        #expect(file.stages[1].parameters.values["threshold"] == .float(90), "an int literal is accepted as a float")
+        #expect(file.stages[1].parameters.float("threshold", default: 0) == 90)
+        let quoted = Self.problems("stages:\n  detector:\n    use: brightness\n    threshold: \"90\"\n")
+        #expect(quoted.map(\.key) == ["stages.detector.threshold"])
+    }
+
+    @Test func weightsThatCannotBeLoadedAreNamedWithTheStageLine() throws {
+        let folder = try PipelineFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let weights = folder.appendingPathComponent("w.safetensors")
+        try Data("not safetensors".utf8).write(to: weights)
+        let file = try PipelineFile.parse("stages:\n  decoder: image-file\n  features:\n    use: cnn\n    weights: \(weights.path)\n",
+                                          file: "p.yaml", registry: .standard) { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+        #expect(throws: PipelineFileError.self) { try Pipeline(file) }
+        do {
+            _ = try Pipeline(file)
+        } catch let error as PipelineFileError {
+            #expect(error.problems.count == 1)
+            #expect(error.problems[0].line == 3 && error.problems[0].key == "stages.features")
+            #expect(error.problems[0].message.contains(weights.path), "\(error)")
+        }
+    }
+
+    @Test(arguments: ["classify.yaml", "default.yaml"])
+    func shippedPipelinesLoadAndBuild(name: String) throws {
+        let path = PipelineFixtures.root.appendingPathComponent("Pipelines/" + name).path
+        let file = try PipelineFile.load(path, registry: .standard)
+        let pipeline = try Pipeline(file)
+        #expect(pipeline.stages.contains { $0.kind == .classifier })
+        if name == "default.yaml" { #expect(pipeline.stages.contains { $0.kind == .proposer }) }
+        #expect(file.fingerprint.count == 16)
+    }
+}
