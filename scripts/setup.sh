@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Glimpse needs on a fresh Debian machine (missing apt packages only) and builds
-# the release binary. Safe to run again: it does nothing that is already done.
+# the release binary. `--tests` adds the test suite's own needs. Safe to run again: it does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev)
+# --tests: also what only the test suite uses (headless Chromium renders report.html)
+if [ "${1:-}" = "--tests" ]; then packages+=(chromium); fi
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

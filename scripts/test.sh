@@ -3,5 +3,5 @@
 # the test suite optimised (numeric code in a debug build is ~50x slower).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --tests
 swift test -c release "$@"
