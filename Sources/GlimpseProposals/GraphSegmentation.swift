@@ -53,11 +53,25 @@ public enum GraphSegmentation {
                     }
                 }
                 if minSize > 1 {
-                    for i in 0..<codes.count {
+                    // Point every pixel at its root (one sequential pass) so the finds below take
+                    // one or two hops, and stop once no component is below the minimum size.
+                    var small = 0
+                    for p in 0..<n {
+                        let root = sets.find(p)
+                        if root == p && sets.size(p) < minSize { small += 1 }
+                    }
+                    var i = 0
+                    while small > 0 && i < codes.count {
                         let code = Int(codes[i])
+                        i += 1
                         let p = code >> 2, q = p + offset(code & 3)
                         let a = sets.find(p), b = sets.find(q)
-                        if a != b && (sets.size(a) < minSize || sets.size(b) < minSize) { _ = sets.union(a, b) }
+                        let sizeA = sets.size(a), sizeB = sets.size(b)
+                        if a != b && (sizeA < minSize || sizeB < minSize) {
+                            let root = sets.union(a, b)
+                            small -= (sizeA < minSize ? 1 : 0) + (sizeB < minSize ? 1 : 0)
+                            if sets.size(root) < minSize { small += 1 }
+                        }
                     }
                 }
             }
