@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+        .systemLibrary(name: "CFileSystem", path: "Sources/CFileSystem"),
 
         // MARK: - Public API
         .target(name: "GlimpseTensor", dependencies: ["CBLAS", "CMalloc"], exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -57,7 +58,7 @@ let package = Package(
             name: "GlimpsePipeline",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging", "GlimpseStages",
-                "GlimpseProposals", .product(name: "Yams", package: "Yams"),
+                "GlimpseProposals", "CFileSystem", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),

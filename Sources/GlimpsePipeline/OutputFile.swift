@@ -4,14 +4,11 @@
 // time on small images); durability comes from one `syncfs` of the output folder before each
 // batch of ledger lines (see BatchRunner), so an ok line never names outputs still in memory.
 
+import CFileSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// glibc's syncfs(2) (GNU-only, so Swift's Glibc module does not export it).
-@_silgen_name("syncfs")
-private func glibcSyncfs(_ fd: Int32) -> Int32
 
 /// A failed write of a run output.
 public struct OutputFileError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -54,7 +51,7 @@ enum OutputFile {
     static func syncFileSystem(of folder: URL) {
         let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
-        _ = glibcSyncfs(fd)
+        _ = syncfs(fd)
         close(fd)
     }
 }
