@@ -85,24 +85,25 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: - Tests
+        .target(name: "GlimpseTestSupport", path: "Tests/GlimpseTestSupport"),
         .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"]),
         .testTarget(name: "GlimpseSerializationTests", dependencies: ["GlimpseTensor", "GlimpseSerialization"]),
         .testTarget(name: "GlimpseNNTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN"], exclude: ["Golden"]),
         .testTarget(name: "GlimpseOptimTests", dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseOptim"]),
         .testTarget(
             name: "GlimpsePipelineTests",
-            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline"]),
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline"]),
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
         .testTarget(
             name: "GlimpseProposalsTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages", "GlimpseProposals"]),
         .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData"]),
         .testTarget(
             name: "GlimpseTrainingTests",
-            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseImaging", "GlimpseTraining"],
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseImaging", "GlimpseTraining"],
             exclude: ["Golden"]),
         .testTarget(
             name: "GlimpseDatasetsTests",
-            dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData", "GlimpseDatasets"],
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseImaging", "GlimpseData", "GlimpseDatasets"],
             exclude: ["pycocotools"]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,27 +3,13 @@
 import Foundation
 import GlimpseDatasets
 import GlimpseImaging
+import GlimpseTestSupport
 import Testing
 
-/// Runs the built `glimpse` binary (beside the test bundle) with `arguments`.
+/// Runs the built `glimpse` binary (beside the test bundle) with `arguments` in the repository.
 func runGlimpse(_ arguments: [String]) throws -> (status: Int32, stderr: String, stdout: String) {
-    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent()].map { $0.appendingPathComponent("glimpse") }
-    guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates[0].path])
-    }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-    let errorPipe = Pipe(), outputPipe = Pipe()
-    process.standardError = errorPipe
-    process.standardOutput = outputPipe
-    try process.run()
-    let errorData = errorPipe.fileHandleForReading.readDataToEndOfFile()
-    let outputData = outputPipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: errorData, as: UTF8.self), String(decoding: outputData, as: UTF8.self))
+    let run = try GlimpseProcess.run(arguments, in: URL(fileURLWithPath: repositoryRoot))
+    return (run.status, run.stderr, run.stdout)
 }
 
 @Suite("glimpse datasets", .serialized)

@@ -3,6 +3,7 @@
 // running the built `glimpse` binary.
 
 import Foundation
+import GlimpseTestSupport
 import GlimpseImaging
 
 enum PipelineFixtures {
@@ -93,29 +94,12 @@ enum PipelineFixtures {
     }
 
     /// The `glimpse` executable built beside the test bundle.
-    static func glimpseExecutable() throws -> URL {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent()].map { $0.appendingPathComponent("glimpse") }
-        guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates[0].path])
-        }
-        return executable
-    }
+    static func glimpseExecutable() throws -> URL { try GlimpseProcess.executable() }
 
     /// Runs `glimpse ARGUMENTS` to completion in `directory`.
     static func glimpse(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try glimpseExecutable()
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let errorPipe = Pipe(), outputPipe = Pipe()
-        process.standardError = errorPipe
-        process.standardOutput = outputPipe
-        try process.run()
-        let errorData = errorPipe.fileHandleForReading.readDataToEndOfFile()
-        let outputData = outputPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        let run = try GlimpseProcess.run(arguments, in: directory)
+        return (run.status, run.stdout, run.stderr)
     }
 
     /// Every regular file under `folder` (relative paths) with its bytes, symlinks not followed.

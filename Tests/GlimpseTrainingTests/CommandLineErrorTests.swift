@@ -2,27 +2,14 @@
 
 import Foundation
 import GlimpseNN
+import GlimpseTestSupport
 import GlimpseTraining
 import Testing
 
-/// Runs the `glimpse` built next to this test bundle; returns exit status and standard error.
+/// Runs the `glimpse` built next to this test bundle; returns exit status, standard error and output.
 func runGlimpse(_ arguments: [String]) throws -> (status: Int32, stderr: String, stdout: String) {
-    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent()].map { $0.appendingPathComponent("glimpse") }
-    guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates[0].path])
-    }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let errorPipe = Pipe(), outputPipe = Pipe()
-    process.standardError = errorPipe
-    process.standardOutput = outputPipe
-    try process.run()
-    let errorData = errorPipe.fileHandleForReading.readDataToEndOfFile()
-    let outputData = outputPipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: errorData, as: UTF8.self), String(decoding: outputData, as: UTF8.self))
+    let run = try GlimpseProcess.run(arguments)
+    return (run.status, run.stderr, run.stdout)
 }
 
 @Suite("Command-line errors", .serialized)
