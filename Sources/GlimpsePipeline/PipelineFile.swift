@@ -144,17 +144,17 @@ public struct PipelineFile: Sendable {
                             fingerprint: fingerprint(text, stages: stages))
     }
 
-    /// FNV-1a 64 of the file's text and of the path, size and modification time of every file
-    /// parameter (weights, labels), so replacing a weights file also makes `--resume` redo the work.
+    /// FNV-1a 64 of the file's text and of the bytes of every file parameter (weights, labels),
+    /// so replacing a weights file makes `--resume` redo the work, while a fresh checkout or a
+    /// copy of the same files (new modification times, another folder) does not.
     private static func fingerprint(_ text: String, stages: [StageConfiguration]) -> String {
         var material = text
         for stage in stages {
             for spec in stage.conformance.parameters where spec.type == .file {
                 guard case .string(let path)? = stage.parameters.values[spec.name] else { continue }
-                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-                let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
-                let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-                material += "\n\(stage.kind.rawValue).\(spec.name)=\(path) \(size) \(modified)"
+                // validation has already checked that the file exists and can be read
+                let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
+                material += "\n\(stage.kind.rawValue).\(spec.name)=\(bytes.count) \(ContentHash.hex(ContentHash.fnv1a64(bytes)))"
             }
         }
         return ContentHash.hex(ContentHash.fnv1a64(Array(material.utf8)))

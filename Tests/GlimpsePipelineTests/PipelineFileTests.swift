@@ -114,4 +114,25 @@ struct PipelineFileTests {
         if name == "default.yaml" { #expect(pipeline.stages.contains { $0.kind == .proposer }) }
         #expect(file.fingerprint.count == 16)
     }
+
+    @Test func fingerprintFollowsTheNamedFilesContentNotTheirTimesOrFolder() throws {
+        let folder = try PipelineFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let weights = PipelineFixtures.root.appendingPathComponent("datasets/weights/squeezenet1_1.safetensors")
+        // The same pipeline text, its relative weights path resolved to one file or the other
+        // (as the same pipeline file resolves in two checkouts).
+        func fingerprint(_ path: String) throws -> String {
+            try PipelineFile.parse("stages:\n  decoder: image-file\n  features:\n    use: cnn\n    weights: w.safetensors\n",
+                                   file: "p.yaml", registry: .standard) { _ in path }
+                .fingerprint
+        }
+        let copy = folder.appendingPathComponent("copy.safetensors")
+        try FileManager.default.copyItem(at: weights, to: copy)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 0)], ofItemAtPath: copy.path)
+        #expect(try fingerprint(copy.path) == fingerprint(weights.path), "a moved, re-dated copy resumes")
+        var bytes = try Data(contentsOf: copy)
+        bytes[bytes.count - 1] ^= 1
+        try bytes.write(to: copy)
+        #expect(try fingerprint(copy.path) != fingerprint(weights.path), "changed weights redo the work")
+    }
 }
