@@ -47,6 +47,8 @@ public struct ImageFolderDataset: ClassificationData, Equatable {
     public let failures: [ImageFolderError]
     /// Every image's bytes, `[count, C, S, S]` (S = preprocessing.inputSize).
     private let pixels: [UInt8]
+    /// `preprocessing.lookupTables`, made once: byte value -> network input, per channel.
+    private let tables: [[Float]]
 
     /// Number of images.
     public var count: Int { labels.count }
@@ -169,6 +171,7 @@ public struct ImageFolderDataset: ClassificationData, Equatable {
         self.skipped = skipped
         self.failures = failures
         self.pixels = pixels
+        self.tables = preprocessing.lookupTables
     }
 
     /// Regular files under `folder` (recursively, following symlinked files, not hidden), as
@@ -204,12 +207,15 @@ public struct ImageFolderDataset: ClassificationData, Equatable {
         if images.shape != shape { images = Tensor(zeros: shape) }
         labels.removeAll(keepingCapacity: true)
         let plane = sampleShape.reduce(1, *)
-        images.withUnsafeMutableBufferPointer { destination in
-            for (slot, index) in indices.enumerated() {
-                precondition(index >= 0 && index < count, "ImageFolderDataset.batch: index \(index) out of 0..<\(count)")
-                let bytes = Array(pixels[(index * plane)..<((index + 1) * plane)])
-                preprocessing.normalize(bytes, into: UnsafeMutableBufferPointer(rebasing: destination[(slot * plane)..<((slot + 1) * plane)]))
-                labels.append(self.labels[index])
+        pixels.withUnsafeBufferPointer { source in
+            images.withUnsafeMutableBufferPointer { destination in
+                for (slot, index) in indices.enumerated() {
+                    precondition(index >= 0 && index < count, "ImageFolderDataset.batch: index \(index) out of 0..<\(count)")
+                    preprocessing.normalize(UnsafeBufferPointer(rebasing: source[(index * plane)..<((index + 1) * plane)]),
+                                            tables: tables,
+                                            into: UnsafeMutableBufferPointer(rebasing: destination[(slot * plane)..<((slot + 1) * plane)]))
+                    labels.append(self.labels[index])
+                }
             }
         }
     }

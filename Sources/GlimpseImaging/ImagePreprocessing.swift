@@ -78,8 +78,9 @@ public struct ImagePreprocessing: Sendable, Equatable {
     /// when shrinking), channels arranged and normalised: `[1, C, inputSize, inputSize]`.
     public func tensor(for image: Image) -> Tensor {
         let planes = planarBytes(for: image)
+        let tables = lookupTables
         return Tensor(uninitializedShape: [1, channels, inputSize, inputSize]) { out in
-            normalize(planes, into: out)
+            planes.withUnsafeBufferPointer { normalize($0, tables: tables, into: out) }
         }
     }
 
@@ -102,18 +103,24 @@ public struct ImagePreprocessing: Sendable, Equatable {
         return planes
     }
 
-    /// Normalises planar bytes `[C, S, S]` (from `planarBytes(for:)`) into `out` `[C, S, S]`:
-    /// `(byte - mean[c]) / std[c] * scale`.
-    public func normalize(_ planes: [UInt8], into out: UnsafeMutableBufferPointer<Float>) {
+    /// One table per channel mapping each byte value to its network input,
+    /// `(byte - mean[c]) / std[c] * scale`: `[C][256]`. Computed once per set, not per image.
+    public var lookupTables: [[Float]] {
+        (0..<channels).map { c in
+            let (m, s, k) = (mean[c], std[c], scale)
+            return (0..<256).map { (Float($0) - m) / s * k }
+        }
+    }
+
+    /// Normalises planar bytes `[C, S, S]` (from `planarBytes(for:)`) into `out` `[C, S, S]`
+    /// through `tables` (from `lookupTables`).
+    public func normalize(_ planes: UnsafeBufferPointer<UInt8>, tables: [[Float]], into out: UnsafeMutableBufferPointer<Float>) {
         let plane = inputSize * inputSize
-        precondition(planes.count == channels * plane && out.count == planes.count,
+        precondition(planes.count == channels * plane && out.count == planes.count && tables.count == channels,
                      "ImagePreprocessing.normalize: \(planes.count) bytes into \(out.count) floats for \(channels)x\(inputSize)x\(inputSize)")
-        planes.withUnsafeBufferPointer { bytes in
-            for c in 0..<channels {
-                // one table per channel: the same arithmetic for every pixel value, done once
-                let (m, s, k) = (mean[c], std[c], scale)
-                let table = (0..<256).map { (Float($0) - m) / s * k }
-                for i in (c * plane)..<((c + 1) * plane) { out[i] = table[Int(bytes[i])] }
+        for c in 0..<channels {
+            tables[c].withUnsafeBufferPointer { table in
+                for i in (c * plane)..<((c + 1) * plane) { out[i] = table[Int(planes[i])] }
             }
         }
     }
