@@ -9,7 +9,8 @@ packages=(libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev)
 if [ "${1:-}" = "--tests" ]; then packages+=(chromium); fi
 missing=()
 for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    # "install ok installed" only: a removed package whose config files remain still answers dpkg -s
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}" >&2
