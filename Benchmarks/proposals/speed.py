@@ -51,7 +51,7 @@ for rep in range(reps):
             for f, pixels in resized[side]:
                 for name, make in impls.items():  # alternate implementations on the same image
                     results.setdefault((side, mode, name), []).append(run(make(f, mode)) + (pixels,))
-        print(f"rep {rep + 1}/{reps} done", file=sys.stderr, flush=True)
+        print(f"rep {rep + 1}/{reps}: {side} px done", file=sys.stderr, flush=True)
 
 print(f"\nimages: {', '.join(os.path.basename(p) for p in images)}; long sides {sides}; {reps} reps; medians over images x reps")
 print(f"{'side':>5} {'mode':8} {'implementation':18} {'s/image':>9} {'us/pixel':>9} {'proposals':>9} {'peak MB':>8} {'OpenCV/this':>11}")

@@ -1,6 +1,9 @@
 // BLAS: the one file that talks to OpenBLAS (CBLAS). Everything else calls `gemm`.
 
 import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Matrix products through OpenBLAS's `cblas_sgemm`, row-major.
 public enum BLAS {
@@ -29,9 +32,28 @@ public enum BLAS {
             beta, c, Int32(ldc))
     }
 
-    /// Sets how many threads OpenBLAS uses inside one GEMM.
+    /// Sets how many threads OpenBLAS uses inside one GEMM; with one, also stops its helper threads.
+    ///
+    /// OpenBLAS (pthread build) starts one helper thread per extra core when the library loads,
+    /// and a helper busy-waits on `sched_yield` for about 0.1 s after it starts and after every
+    /// threaded call before it sleeps. On two cores that helper took half of a core from Glimpse's
+    /// own workers during a process's first 0.1 s (measured: the first two `glimpse propose`
+    /// calls ran their two colour spaces at half speed). With one GEMM thread the helpers have no
+    /// work, so they are joined here; OpenBLAS starts them again if a later call asks for more
+    /// threads (the same path it takes after `fork`).
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))
+        if count <= 1 { stopHelperThreads() }
+    }
+
+    /// Joins OpenBLAS's idle helper threads through `blas_thread_shutdown_`, looked up at run time
+    /// because only the threaded builds of the library export it (the serial build has no helpers).
+    private static func stopHelperThreads() {
+        #if canImport(Glibc)
+        typealias Shutdown = @convention(c) () -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
+        _ = unsafeBitCast(symbol, to: Shutdown.self)()
+        #endif
     }
 
     /// The number of threads OpenBLAS currently uses inside one GEMM.
