@@ -4,7 +4,8 @@
 # recall@0.7, average recall over IoU 0.5:0.95, MABO) at 100, 500, 1000 and 2000 proposals.
 # Sets: the scene generator's test split (500 scenes of MNIST digits on texture photos,
 # `glimpse datasets scenes --count 500 --split test`, seed 1) and the three real PASCAL VOC
-# photos of datasets/voc-mini (COCO annotations.json, 12 objects).
+# photos of datasets/voc-mini (COCO annotations.json, 12 objects), the latter over 10 ranking
+# draws per implementation (mean and range printed by seed_summary.py).
 # Usage: Benchmarks/proposals/quality.sh   (OpenCV goes into Benchmarks/proposals/.venv)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -20,17 +21,35 @@ $G datasets scenes --out $OUT/scenes --count 500 --split test --seed 1 >/dev/nul
 mkdir -p $OUT/voc
 cp -r datasets/voc-mini/JPEGImages $OUT/voc/images
 cp datasets/voc-mini/annotations.json $OUT/voc/instances.json
-for set in scenes/test voc; do
-  images=$(ls $OUT/$set/images/*)
-  echo "== $set"
+images=$(ls $OUT/scenes/test/images/*)
+echo "== scenes/test (seed 0)"
+for mode in single fast quality; do
+  $G propose $images --mode $mode --max 2000 --out $OUT/scenes-glimpse-$mode
+  echo "-- glimpse $mode"
+  $G eval proposals --gt $OUT/scenes/test/instances.json --pred $OUT/scenes-glimpse-$mode --top 100,500,1000,2000
+done
+for mode in fast quality; do
+  $VENV/bin/python Benchmarks/proposals/opencv_propose.py --mode $mode --max 2000 --out $OUT/scenes-opencv-$mode $images 2>/dev/null
+  echo "-- OpenCV $mode"
+  $G eval proposals --gt $OUT/scenes/test/instances.json --pred $OUT/scenes-opencv-$mode --top 100,500,1000,2000
+done
+# VOC: 12 objects, so one ranking draw decides a cap's figures; average 10 draws of each
+# implementation's random ranking (glimpse --seed S; OpenCV's generator advanced S runs, see
+# opencv_propose.py) and print mean (min-max) per cap.
+images=$(ls $OUT/voc/images/*)
+mkdir -p $OUT/voc-eval
+for seed in 0 1 2 3 4 5 6 7 8 9; do
   for mode in single fast quality; do
-    $G propose $images --mode $mode --max 2000 --out $OUT/$set-glimpse-$mode
-    echo "-- glimpse $mode"
-    $G eval proposals --gt $OUT/$set/instances.json --pred $OUT/$set-glimpse-$mode --top 100,500,1000,2000
+    $G propose $images --mode $mode --max 2000 --seed $seed --out $OUT/voc-glimpse-$mode-$seed
+    $G eval proposals --gt $OUT/voc/instances.json --pred $OUT/voc-glimpse-$mode-$seed --top 100,500,1000,2000 \
+      > $OUT/voc-eval/glimpse-$mode.seed$seed.txt
   done
   for mode in fast quality; do
-    $VENV/bin/python Benchmarks/proposals/opencv_propose.py --mode $mode --max 2000 --out $OUT/$set-opencv-$mode $images 2>/dev/null
-    echo "-- OpenCV $mode"
-    $G eval proposals --gt $OUT/$set/instances.json --pred $OUT/$set-opencv-$mode --top 100,500,1000,2000
+    $VENV/bin/python Benchmarks/proposals/opencv_propose.py --mode $mode --seed $seed --max 2000 \
+      --out $OUT/voc-opencv-$mode-$seed $images 2>/dev/null
+    $G eval proposals --gt $OUT/voc/instances.json --pred $OUT/voc-opencv-$mode-$seed --top 100,500,1000,2000 \
+      > $OUT/voc-eval/opencv-$mode.seed$seed.txt
   done
 done
+echo "== voc (3 images, 12 objects; seeds 0-9)"
+$VENV/bin/python Benchmarks/proposals/seed_summary.py $OUT/voc-eval
