@@ -40,7 +40,8 @@ public enum BLAS {
     /// own workers during a process's first 0.1 s (measured: the first two `glimpse propose`
     /// calls ran their two colour spaces at half speed). With one GEMM thread the helpers have no
     /// work, so they are joined here; OpenBLAS starts them again if a later call asks for more
-    /// threads (the same path it takes after `fork`).
+    /// threads (the same path it takes after `fork`). Call it while no GEMM runs on another thread
+    /// (the commands call it once at start-up): stopping helpers under a threaded GEMM is not safe.
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))
         if count <= 1 { stopHelperThreads() }
