@@ -80,7 +80,7 @@ let package = Package(
         // MARK: - Benchmarks (run by Benchmarks/run.sh, never by the tests)
         .executableTarget(
             name: "glimpse-bench",
-            dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseTraining"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining"],
             path: "Benchmarks/glimpse-bench",
             swiftSettings: swiftSettings),
 
@@ -103,7 +103,7 @@ let package = Package(
             exclude: ["Golden"]),
         .testTarget(
             name: "GlimpseDatasetsTests",
-            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseImaging", "GlimpseData", "GlimpseDatasets"],
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseData", "GlimpseDatasets"],
             exclude: ["pycocotools"]),
     ],
     swiftLanguageModes: [.v5]

@@ -2,6 +2,7 @@
 //
 // Every result is one JSON object on one line of standard output, for example
 //   {"impl":"glimpse","metric":"train_step_ms","threads":2,"median":41.7,"reps":30}
+// written by GlimpseSerialization's JSON writer (a whole median prints without a fraction).
 // Benchmarks/run.sh collects these lines and Benchmarks/table.py turns them into a table.
 // Anything that is not a result (progress, warnings) goes to standard error.
 
@@ -10,6 +11,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import GlimpseSerialization
 
 // MARK: - Statistics and timing
 
@@ -84,8 +86,8 @@ func printError(_ message: String) {
 
 // MARK: - JSON lines
 
-/// A value in a JSON result line.
-enum JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+/// A value in a JSON result line (literals allowed, so result lines read like the JSON they print).
+enum ResultValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     case string(String)
     case int(Int)
     case double(Double)
@@ -94,37 +96,19 @@ enum JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
     init(integerLiteral value: Int) { self = .int(value) }
     init(floatLiteral value: Double) { self = .double(value) }
 
-    var json: String {
+    /// The value as JSON; a non-finite double (a failed measurement) becomes `null`.
+    var json: JSONValue {
         switch self {
-        case .int(let value): return String(value)
-        case .double(let value): return value.isFinite ? String(value) : "null"
-        case .string(let value):
-            var out = "\""
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 {
-                        let hex = String(scalar.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            return out + "\""
+        case .string(let value): return .string(value)
+        case .int(let value): return .integer(value)
+        case .double(let value): return value.isFinite ? .number(value) : .null
         }
     }
 }
 
 /// Prints one JSON object, keys in the given order, on one line of standard output, and flushes.
-func printJSONLine(_ fields: KeyValuePairs<String, JSONValue>) {
-    let body = fields.map { JSONValue.string($0.key).json + ":" + $0.value.json }.joined(separator: ",")
-    print("{" + body + "}")
+func printJSONLine(_ fields: KeyValuePairs<String, ResultValue>) {
+    print(JSONValue.object(fields.map { ($0.key, $0.value.json) }).serialized())
     fflush(stdout)
 }
 

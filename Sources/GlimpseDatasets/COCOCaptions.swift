@@ -5,6 +5,8 @@
 // fields, unique ids and known image ids, and throws `DatasetError` naming the file, the
 // annotation and the field.
 
+import GlimpseSerialization
+
 /// One reference caption.
 public struct COCOCaption: Sendable, Equatable {
     /// Unique annotation id.

@@ -13,6 +13,7 @@
 
 import Foundation
 import GlimpseImaging
+import GlimpseSerialization
 
 /// One image entry of a COCO file.
 public struct COCOImage: Sendable, Equatable {
@@ -279,7 +280,7 @@ public struct COCOInstances: Sendable, Equatable {
 
     /// The file as JSON: RLE masks are written in compressed string form.
     public func json() -> JSONValue {
-        func attributesValue(_ a: [String: String]) -> [(String, JSONValue)] {
+        func attributesValue(_ a: [String: String]) -> [JSONMember] {
             a.isEmpty ? [] : [("attributes", .object(a.keys.sorted().map { ($0, .string(a[$0]!)) }))]
         }
         let images = images.map { image in
@@ -292,7 +293,7 @@ public struct COCOInstances: Sendable, Equatable {
                              + (c.supercategory.map { [("supercategory", JSONValue.string($0))] } ?? []))
         }
         let annotations = annotations.map { a in
-            var pairs: [(String, JSONValue)] = [
+            var pairs: [JSONMember] = [
                 ("id", .number(Double(a.id))), ("image_id", .number(Double(a.imageID))),
                 ("category_id", .number(Double(a.categoryID))), ("bbox", .array(a.bbox.map { .number($0) })),
                 ("area", .number(a.area)), ("iscrowd", .number(a.isCrowd ? 1 : 0)),

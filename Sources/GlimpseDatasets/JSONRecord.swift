@@ -1,10 +1,12 @@
 // JSONRecord: typed field access on one JSON object, throwing errors that name the file, the
 // record and the field, so every reader reports malformed input the same way.
 
+import GlimpseSerialization
+
 /// One JSON object of a file (an image, a category, an annotation) with typed field getters.
 struct JSONRecord {
     /// The object's pairs.
-    let pairs: [(String, JSONValue)]
+    let pairs: [JSONMember]
     /// The file it came from.
     let file: String
     /// "annotation 17", "image 3", or "images[4]" before the id is known.
@@ -37,7 +39,7 @@ struct JSONRecord {
     /// A number field.
     func double(_ key: String) throws(DatasetError) -> Double {
         let v = try required(key)
-        guard case let .number(x) = v else { throw error(.wrongType, key, "expected a number, found \(v.typeName)") }
+        guard let x = v.doubleValue else { throw error(.wrongType, key, "expected a number, found \(v.typeName)") }
         return x
     }
 
@@ -72,7 +74,7 @@ struct JSONRecord {
         var out = [Double]()
         out.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
-            guard case let .number(x) = item else {
+            guard let x = item.doubleValue else {
                 throw record.error(.wrongType, "\(field)[\(i)]", "expected a number, found \(item.typeName)")
             }
             out.append(x)

@@ -13,6 +13,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import GlimpseSerialization
 
 /// One <object> of a VOC annotation.
 public struct VOCObject: Sendable, Equatable {
@@ -153,7 +154,7 @@ public struct VOCAnnotation: Sendable, Equatable {
             out += "    <truncated>\(o.truncated ? 1 : 0)</truncated>\n    <difficult>\(o.difficult ? 1 : 0)</difficult>\n"
             out += "    <bndbox>\n"
             for (tag, v) in [("xmin", o.xmin), ("ymin", o.ymin), ("xmax", o.xmax), ("ymax", o.ymax)] {
-                out += "      <\(tag)>\(JSONValue.format(v))</\(tag)>\n"
+                out += "      <\(tag)>\(JSONValue.number(v).serialized())</\(tag)>\n"
             }
             out += "    </bndbox>\n  </object>\n"
         }

@@ -32,6 +32,10 @@ struct SafetensorsHeader: Equatable {
     /// The key reserved for the metadata map.
     static let metadataKey = "__metadata__"
 
+    /// Headers refuse duplicate keys (which bytes would a repeated tensor name mean?) and need only
+    /// 3 levels of nesting; 64 bounds the recursion on hostile input.
+    static let headerParser = JSONParser(rejectsDuplicateKeys: true, maximumDepth: 64)
+
     /// Parses and checks header bytes against a buffer of `dataSize` bytes; `file` names the source in errors.
     static func parse(_ header: [UInt8], dataSize: Int, file: String) throws -> SafetensorsHeader {
         if case .error(let offset) = validateUTF8(header) {
@@ -39,8 +43,8 @@ struct SafetensorsHeader: Equatable {
         }
         let root: JSONValue
         do {
-            root = try HeaderJSONParser.parse(header)
-        } catch let error as JSONParseError {
+            root = try headerParser.parse(header)
+        } catch {
             switch error.problem {
             case .syntax(let reason):
                 throw SafetensorsError.invalidJSON(file: file, offset: error.offset, reason: reason)
@@ -49,7 +53,7 @@ struct SafetensorsHeader: Equatable {
             }
         }
         guard case .object(let members) = root else {
-            throw SafetensorsError.invalidLayout(file: file, key: nil, reason: "must be a JSON object, found \(root.kindName)")
+            throw SafetensorsError.invalidLayout(file: file, key: nil, reason: "must be a JSON object, found \(kindName(root))")
         }
         var result = SafetensorsHeader(entries: [], metadata: [:])
         for member in members {
@@ -61,6 +65,18 @@ struct SafetensorsHeader: Equatable {
         }
         try checkCoverage(result.entries, dataSize: dataSize, file: file)
         return result
+    }
+
+    /// A short name of the value's kind with its article, for error messages.
+    private static func kindName(_ value: JSONValue) -> String {
+        switch value {
+        case .object: return "an object"
+        case .array: return "an array"
+        case .string: return "a string"
+        case .integer, .number: return "a number"
+        case .bool: return "a boolean"
+        case .null: return "null"
+        }
     }
 
     private enum UTF8Check { case valid, error(Int) }
@@ -97,7 +113,7 @@ struct SafetensorsHeader: Equatable {
         let key = member.key
         guard case .object(let fields) = member.value else {
             throw SafetensorsError.invalidLayout(
-                file: file, key: key, reason: "a tensor entry must be an object, found \(member.value.kindName)")
+                file: file, key: key, reason: "a tensor entry must be an object, found \(kindName(member.value))")
         }
         let known = ["dtype", "shape", "data_offsets"]
         if let unknown = fields.first(where: { !known.contains($0.key) }) {

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import GlimpseDatasets
 import GlimpseImaging
+import GlimpseSerialization
 import GlimpseTensor
 
 /// `glimpse datasets`: generate, summarise and look at labelled image sets.
@@ -81,12 +82,12 @@ struct DatasetsCommand: ParsableCommand {
                                                size: size, maxObjects: maxObjects)
             let writer = SceneSetWriter(generator: generator)
             let loaded = Date()
-            var manifest: [(String, JSONValue)] = [
+            var manifest: [JSONMember] = [
                 ("generator", .string("glimpse datasets scenes")), ("seed", .number(Double(seed))),
                 ("size", .number(Double(size))), ("max_objects", .number(Double(maxObjects))),
             ]
             // Splits written earlier into OUT with the same settings stay listed in the manifest.
-            var counts: [(String, JSONValue)] = []
+            var counts: [JSONMember] = []
             let manifestPath = out + "/dataset.json"
             if let previous = try? JSONValue.read(manifestPath),
                manifest.allSatisfy({ key, value in previous[key] == value }), case let .object(splits)? = previous["splits"] {

@@ -3,6 +3,7 @@
 import Foundation
 import GlimpseDatasets
 import GlimpseImaging
+import GlimpseSerialization
 import GlimpseTestSupport
 import Testing
 

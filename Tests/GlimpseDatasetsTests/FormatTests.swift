@@ -4,6 +4,7 @@
 import Foundation
 import GlimpseDatasets
 import GlimpseImaging
+import GlimpseSerialization
 import GlimpseTensor
 import Testing
 

@@ -6,6 +6,7 @@
 import Foundation
 import GlimpseDatasets
 import GlimpseImaging
+import GlimpseSerialization
 import Testing
 
 /// Whether a python3 interpreter is on the PATH.
@@ -42,13 +43,13 @@ func pycocotoolsReport(_ file: String) throws -> JSONValue {
 func reportedAnnotations(_ report: JSONValue) -> [Int: JSONValue] {
     guard case let .array(items)? = report["annotations"] else { return [:] }
     var out = [Int: JSONValue]()
-    for item in items { if case let .number(id)? = item["id"] { out[Int(id)] = item } }
+    for item in items { if let id = item["id"]?.doubleValue { out[Int(id)] = item } }
     return out
 }
 
 func numbers(_ value: JSONValue?) -> [Double] {
     guard case let .array(items)? = value else { return [] }
-    return items.compactMap { if case let .number(x) = $0 { return x } else { return nil } }
+    return items.compactMap(\.doubleValue)
 }
 
 @Suite("pycocotools", .serialized, .enabled(if: hasPython3, "python3 is not installed"))
