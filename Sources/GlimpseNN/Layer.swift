@@ -47,6 +47,10 @@ public protocol Layer: Sendable {
 
     /// Visits non-trainable state mutably, in the same order as `visitBuffers`.
     mutating func updateBuffers(_ body: (String, inout Tensor) -> Void)
+
+    /// Visits every batch norm inside, mutably, as `(path relative to this layer, layer)`; the path
+    /// is what its parameter names start with ("" for a batch norm itself, "block.bn" inside).
+    mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void)
 }
 
 extension Layer {
@@ -58,6 +62,19 @@ extension Layer {
     public func visitBuffers(_ body: (String, Tensor) -> Void) {}
     /// Layers without buffers visit nothing.
     public mutating func updateBuffers(_ body: (String, inout Tensor) -> Void) {}
+    /// Layers without batch norms inside visit nothing.
+    public mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void) {}
+
+    /// Sets `freezesStatistics` on every batch norm inside whose `weight` parameter name starts
+    /// with one of `frozenPrefixes` (the others keep their setting): a frozen part of a network
+    /// keeps its running statistics too (torchvision's FrozenBatchNorm2d in a frozen backbone).
+    public mutating func freezeBatchNormStatistics(frozenPrefixes: [String]) {
+        if frozenPrefixes.isEmpty { return }
+        updateBatchNorms { path, norm in
+            let weightName = path.isEmpty ? "weight" : path + ".weight"
+            if frozenPrefixes.contains(where: { weightName.hasPrefix($0) }) { norm.freezesStatistics = true }
+        }
+    }
 
     /// All trainable parameters by name.
     public var parameters: [String: Tensor] {

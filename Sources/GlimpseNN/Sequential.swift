@@ -108,4 +108,12 @@ public struct Sequential: Layer {
             layers[index].layer.updateBuffers { body(name + "." + $0, &$1) }
         }
     }
+
+    /// Visits every child's batch norms mutably as `child.name` (+ `.path` inside the child).
+    public mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void) {
+        for index in layers.indices {
+            let name = layers[index].name
+            layers[index].layer.updateBatchNorms { body($0.isEmpty ? name : name + "." + $0, &$1) }
+        }
+    }
 }

@@ -24,12 +24,15 @@ public enum ClassifierStep {
     ///   - labels: `N` class indices.
     ///   - learningRate: this step's learning rate (from a schedule).
     ///   - random: the generator dropout draws from; advanced in place.
-    ///   - frozenPrefixes: parameter-name prefixes that get no gradient and no update.
+    ///   - frozenPrefixes: parameter-name prefixes that get no gradient and no update; batch
+    ///     norms whose `weight` is frozen also keep their running statistics (and normalise with
+    ///     them), so a frozen part of the network does not change at all.
     public static func train<M: Layer, O: Optimizer>(
         model: inout M, optimizer: inout O, images: Tensor, labels: [Int], learningRate: Float,
         random: inout SeededGenerator, frozenPrefixes: [String] = []
     ) -> StepResult {
         precondition(images.shape[0] == labels.count, "ClassifierStep: \(labels.count) labels for batch \(images.shape)")
+        model.freezeBatchNormStatistics(frozenPrefixes: frozenPrefixes)
         var gradients = Gradients(frozenPrefixes: frozenPrefixes)
         gradients.needsInputGradient = false  // nobody uses the gradient of the images
         let (loss, correct): (Float, Int) = {

@@ -98,6 +98,19 @@ struct LayerGradientTests {
         #expect(flat.passed(), "1-D: \(flat)")
     }
 
+    @Test func batchNormWithFrozenStatistics() {
+        var layer = BatchNorm(channels: 3)
+        layer.weight = randomInput([3], seed: 21)
+        layer.bias = randomInput([3], seed: 22)
+        layer.runningMean = randomInput([3], seed: 23)
+        layer.runningVariance = Tensor(shape: [3], scalars: [0.5, 1.7, 2.9])
+        layer.freezesStatistics = true
+        let spatial = gradientCheck(layer, input: randomInput([4, 3, 3, 3]))
+        #expect(spatial.passed(), "2-D: \(spatial)")
+        let flat = gradientCheck(layer, input: randomInput([6, 3]))
+        #expect(flat.passed(), "1-D: \(flat)")
+    }
+
     @Test func concat() {
         var random = Self.rng()
         let block = Concat([

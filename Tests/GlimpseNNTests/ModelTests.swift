@@ -44,6 +44,42 @@ struct ModelTests {
         #expect(abs(inference.scalars[0] - (1 - 2) / (layer.runningVariance.scalars[0] + 1e-5).squareRoot()) < 1e-5)
     }
 
+    @Test func batchNormWithFrozenStatisticsKeepsThemAndMatchesInference() {
+        var layer = BatchNorm(channels: 2, momentum: 0.5)
+        layer.runningMean = Tensor(shape: [2], scalars: [2, -1])
+        layer.runningVariance = Tensor(shape: [2], scalars: [4, 0.25])
+        layer.weight = Tensor(shape: [2], scalars: [1.5, -0.5])
+        layer.freezesStatistics = true
+        let input = Tensor(shape: [2, 2, 1, 2], scalars: [1, 3, 10, 10, 5, 7, 20, 30])
+        var context = ForwardContext(random: SeededGenerator(seed: 1))
+        let (output, _) = layer.forward(input, context: &context)
+        #expect(layer.runningMean.scalars == [2, -1])
+        #expect(layer.runningVariance.scalars == [4, 0.25])
+        // Channel 0, first value: (1 - 2) / sqrt(4 + 1e-5) * 1.5.
+        #expect(abs(output.scalars[0] - (1 - 2) / (4 + 1e-5 as Float).squareRoot() * 1.5) < 1e-6)
+        // Inference computes the same map in one multiply-add per value (rounding differs).
+        #expect(zip(output.scalars, layer(input).scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
+    @Test func batchNormsAreVisitedByTheirParameterPaths() {
+        var random = SeededGenerator(seed: 4)
+        var net = Sequential([
+            ("stem", Sequential([("conv", Conv2D(inChannels: 1, outChannels: 2, kernelSize: 1, random: &random)),
+                                 ("bn", BatchNorm(channels: 2))])),
+            ("block", Add(body: Sequential([("bn1", BatchNorm(channels: 2))]), shortcut: BatchNorm(channels: 2))),
+            ("bn", BatchNorm(channels: 2)),
+        ])
+        var paths: [String] = []
+        net.updateBatchNorms { path, _ in paths.append(path) }
+        #expect(paths == ["stem.bn", "block.body.bn1", "block.shortcut", "bn"])
+        let weightNames = Set(net.parameters.keys.filter { $0.hasSuffix(".weight") && !$0.contains("conv") })
+        #expect(weightNames == Set(paths.map { $0 + ".weight" }))
+        net.freezeBatchNormStatistics(frozenPrefixes: ["stem", "block.shortcut"])
+        var frozen: [String] = []
+        net.updateBatchNorms { path, norm in if norm.freezesStatistics { frozen.append(path) } }
+        #expect(frozen == ["stem.bn", "block.shortcut"])
+    }
+
     @Test func frozenPrefixesGetNoGradient() {
         var net = DeepConvNet.make(seed: 3)
         var context = ForwardContext(random: SeededGenerator(seed: 1))

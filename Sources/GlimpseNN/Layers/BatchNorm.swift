@@ -2,7 +2,9 @@
 //
 // Training normalises with the batch's statistics and updates the running statistics
 // (exponential average with `momentum`, unbiased variance, as PyTorch does); inference
-// normalises with the running statistics. Names follow PyTorch: `weight` (gamma), `bias`
+// normalises with the running statistics. With `freezesStatistics` training also normalises
+// with the running statistics and leaves them alone (torchvision's FrozenBatchNorm2d, for a
+// frozen backbone fine-tuned on small batches). Names follow PyTorch: `weight` (gamma), `bias`
 // (beta), buffers `running_mean` and `running_var`.
 
 import GlimpseTensor
@@ -21,6 +23,10 @@ public struct BatchNorm: Layer {
     public let momentum: Float
     /// Added to the variance before the square root.
     public let epsilon: Float
+    /// Whether training uses (and keeps) the running statistics instead of the batch's: the layer
+    /// is then a fixed per-channel affine map whose `weight` and `bias` still get gradients
+    /// (freeze those through the optimizer's frozen prefixes). Not saved in weights files.
+    public var freezesStatistics = false
 
     /// Creates the layer for `channels` channels: gamma 1, beta 0, running mean 0, running variance 1.
     public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
@@ -65,8 +71,10 @@ public struct BatchNorm: Layer {
                                 mean: runningMean.scalars)
     }
 
-    /// Training forward with batch statistics; updates the running statistics.
+    /// Training forward with batch statistics; updates the running statistics. With
+    /// `freezesStatistics`, `forwardWithRunningStatistics` instead.
     public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        if freezesStatistics { return forwardWithRunningStatistics(input) }
         let (channels, batch, spatial) = layout(input)
         let count = batch * spatial
         precondition(count > 1, "BatchNorm: training needs more than one value per channel")
@@ -130,6 +138,49 @@ public struct BatchNorm: Layer {
             }
             return dx
         })
+    }
+
+    /// Training forward with the running statistics, which stay unchanged: `y = x̂ * gamma + beta`
+    /// with `x̂ = (x - running_mean) / sqrt(running_var + epsilon)`, so `dx = dy * gamma / sqrt(...)`,
+    /// `d gamma = sum(dy * x̂)` and `d beta = sum(dy)` over the batch and spatial positions.
+    ///
+    /// - Parameter input: `[N, C]` or `[N, C, H, W]`.
+    func forwardWithRunningStatistics(_ input: Tensor) -> (output: Tensor, pullback: Pullback) {
+        let (channels, batch, spatial) = layout(input)
+        let inverseStd = runningVariance.scalars.map { 1 / ($0 + epsilon).squareRoot() }
+        let normalized = BatchNorm.affine(input, channels: channels, spatial: spatial, scale: inverseStd,
+                                          shift: [Float](repeating: 0, count: channels), mean: runningMean.scalars)
+        let output = BatchNorm.affine(normalized, channels: channels, spatial: spatial, scale: weight.scalars,
+                                      shift: bias.scalars, mean: [Float](repeating: 0, count: channels))
+        let scale = zip(weight.scalars, inverseStd).map { $0 * $1 }
+        return (output, { dy, gradients in
+            precondition(dy.shape == normalized.shape, "BatchNorm: output gradient \(dy.shape) does not match")
+            var sumDy = [Double](repeating: 0, count: channels)
+            var sumDyXhat = [Double](repeating: 0, count: channels)
+            dy.withUnsafeBufferPointer { g in
+                normalized.withUnsafeBufferPointer { xh in
+                    for image in 0..<batch {
+                        for c in 0..<channels {
+                            let base = (image * channels + c) * spatial
+                            for i in 0..<spatial {
+                                sumDy[c] += Double(g[base + i])
+                                sumDyXhat[c] += Double(g[base + i] * xh[base + i])
+                            }
+                        }
+                    }
+                }
+            }
+            gradients.accumulate("weight", Tensor(shape: [channels], scalars: sumDyXhat.map { Float($0) }))
+            gradients.accumulate("bias", Tensor(shape: [channels], scalars: sumDy.map { Float($0) }))
+            return BatchNorm.affine(dy, channels: channels, spatial: spatial, scale: scale,
+                                    shift: [Float](repeating: 0, count: channels),
+                                    mean: [Float](repeating: 0, count: channels))
+        })
+    }
+
+    /// Visits itself (path "").
+    public mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void) {
+        body("", &self)
     }
 
     /// Visits `weight` then `bias`.

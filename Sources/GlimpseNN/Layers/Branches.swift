@@ -47,6 +47,8 @@ public struct Concat: Layer {
     public func visitBuffers(_ body: (String, Tensor) -> Void) { branches.visitBuffers(body) }
     /// Visits the branches' buffers mutably.
     public mutating func updateBuffers(_ body: (String, inout Tensor) -> Void) { branches.updateBuffers(body) }
+    /// Visits the branches' batch norms mutably.
+    public mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void) { branches.updateBatchNorms(body) }
 }
 
 /// A residual connection: `body(x) + shortcut(x)`, with the identity as the default shortcut
@@ -115,5 +117,11 @@ public struct Add: Layer {
     public mutating func updateBuffers(_ fn: (String, inout Tensor) -> Void) {
         body.updateBuffers { fn("body." + $0, &$1) }
         if shortcut != nil { shortcut!.updateBuffers { fn("shortcut." + $0, &$1) } }
+    }
+
+    /// Visits the batch norms of `body` then `shortcut` mutably.
+    public mutating func updateBatchNorms(_ fn: (String, inout BatchNorm) -> Void) {
+        body.updateBatchNorms { fn($0.isEmpty ? "body" : "body." + $0, &$1) }
+        if shortcut != nil { shortcut!.updateBatchNorms { fn($0.isEmpty ? "shortcut" : "shortcut." + $0, &$1) } }
     }
 }
