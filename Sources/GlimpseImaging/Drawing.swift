@@ -71,13 +71,18 @@ extension Image {
         }
     }
 
-    /// An RGB copy with each box outlined in its class colour and labelled "NAME SCORE"
-    /// (class names by id; the id itself when the list is short).
+    /// The outline colour of boxes with label 0: class-agnostic boxes (region proposals) carry
+    /// label 0, which is the background entry of a segmentation palette (black in VOC's), so they
+    /// get this bright red instead of vanishing on dark images.
+    public static let unlabelledBoxColor: [UInt8] = [255, 40, 40]
+
+    /// An RGB copy with each box outlined in its class colour (`unlabelledBoxColor` for label 0)
+    /// and labelled "NAME SCORE" (class names by id; the id itself when the list is short).
     public func annotated(boxes: [BoundingBox], classNames: [String] = [], palette: Palette = .voc,
                           thickness: Int = 2) -> Image {
         var out = rgb()
         for box in boxes {
-            let color = palette.color(UInt8(clamping: box.label))
+            let color = box.label == 0 ? Image.unlabelledBoxColor : palette.color(UInt8(clamping: box.label))
             out.drawRectangle(box, color: color, thickness: thickness)
             var text = box.label >= 0 && box.label < classNames.count ? classNames[box.label] : "\(box.label)"
             if let score = box.score { text += " " + String(format: "%.2f", score) }

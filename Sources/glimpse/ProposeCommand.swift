@@ -105,7 +105,7 @@ struct ProposeCommand: ParsableCommand {
                 if index == 0, let preview {
                     let shown = boxes.prefix(previewCount).map { b -> BoundingBox in var c = b; c.label = 0; return c }
                     var canvas = image.rgb()
-                    for box in shown.reversed() { canvas.drawRectangle(box, color: [255, 40, 40], thickness: 1) }
+                    for box in shown.reversed() { canvas.drawRectangle(box, color: Image.unlabelledBoxColor, thickness: 1) }
                     try ImageFile.write(canvas, to: preview)
                 }
             } catch {

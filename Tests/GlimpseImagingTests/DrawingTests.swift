@@ -36,6 +36,15 @@ import Foundation
     #expect(image.pixel(x: 1, y: 0) == [146, 114, 114])  // (100 + (192, 128, 128)) / 2
 }
 
+@Test func classAgnosticBoxesAreNotDrawnInTheBackgroundColour() {
+    // Label 0 is the palette's background (black); proposals carry it and must stay visible.
+    let image = Image(width: 40, height: 30, fill: [0, 0, 0])
+    let drawn = image.annotated(boxes: [BoundingBox(x0: 10, y0: 12, x1: 30, y1: 25, label: 0, score: 0.5)])
+    #expect(drawn.pixel(x: 10, y: 20) == Image.unlabelledBoxColor)
+    let classed = image.annotated(boxes: [BoundingBox(x0: 10, y0: 12, x1: 30, y1: 25, label: 15)])
+    #expect(classed.pixel(x: 10, y: 20) == Palette.voc.color(15))
+}
+
 @Test func previewOfARealVOCImage() throws {
     let photo = try ImageFile.read(TestFiles.sample("2011_000003.jpg"))
     let labels = try ImageFile.readLabelMap(TestFiles.sample("2011_000003-mask.png"))
