@@ -1,19 +1,17 @@
 #!/usr/bin/env bash
 # Loads a run's COCO files with pycocotools: DATASET (boxes.coco.json) with COCO(), RESULTS
 # (boxes.results.json) with loadRes(), then evaluates the results against the dataset, which
-# holds the same boxes, so every category with boxes must reach AP 1. pycocotools lives in a
-# private venv (default .build/coco-venv, or $GLIMPSE_COCO_VENV), created on first use.
+# holds the same boxes, so every category with boxes must reach AP 1. pycocotools lives in the
+# project's private venv (scripts/coco-venv.sh: .build/coco-venv or $GLIMPSE_COCO_VENV).
 # Exit status: 0 valid, 1 invalid, 3 no python3.
 set -euo pipefail
 dataset="$1"
 results="$2"
 command -v python3 >/dev/null 2>&1 || { echo "check-coco: no python3" >&2; exit 3; }
-root="$(cd "$(dirname "$0")/.." && pwd)"
-venv="${GLIMPSE_COCO_VENV:-$root/.build/coco-venv}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pycocotools" 2>/dev/null; then
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install -q pycocotools numpy >&2
-fi
+status=0
+venv="$("$(dirname "$0")/coco-venv.sh")" || status=$?
+if [ "$status" -eq 77 ]; then echo "check-coco: python3 has no venv module" >&2; exit 3; fi
+if [ "$status" -ne 0 ]; then echo "check-coco: installing pycocotools into the venv failed ($status)" >&2; exit 1; fi
 "$venv/bin/python" - "$dataset" "$results" <<'PY'
 import contextlib, io, json, sys
 from pycocotools.coco import COCO

@@ -1,6 +1,6 @@
 // PycocotoolsTests: COCO files written by the project load in pycocotools (the reference COCO
 // API) with the same boxes, areas and masks. The check runs `pycocotools/run_check.sh`, which
-// creates a private venv with pycocotools on first use (under /tmp, or $GLIMPSE_PYCOCO_VENV)
+// creates the project's venv with pycocotools on first use (scripts/coco-venv.sh: .build/coco-venv, or $GLIMPSE_COCO_VENV)
 // and prints what pycocotools sees as JSON. Skipped only where python3 is missing.
 
 import Foundation

@@ -1,14 +1,9 @@
 #!/bin/sh
-# Runs check_coco.py on a COCO file inside a private virtual environment with pycocotools,
-# created on first use under $GLIMPSE_PYCOCO_VENV (default /tmp/glimpse-pycocotools-venv).
+# Runs check_coco.py on a COCO file inside the project's private venv with pycocotools
+# (scripts/coco-venv.sh: .build/coco-venv or $GLIMPSE_COCO_VENV, created on first use).
 # Exit status 77: python3 or its venv module is missing (the Swift suite is disabled without
 # python3 and reports 77 as a failure naming the cause). pip needs PyPI on first use.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
-venv=${GLIMPSE_PYCOCO_VENV:-/tmp/glimpse-pycocotools-venv}
-command -v python3 >/dev/null 2>&1 || exit 77
-if ! "$venv/bin/python" -c "import pycocotools, numpy" >/dev/null 2>&1; then
-    python3 -m venv "$venv" >/dev/null 2>&1 || exit 77
-    "$venv/bin/pip" install --quiet pycocotools numpy >&2
-fi
+venv=$("$here/../../../scripts/coco-venv.sh")
 exec "$venv/bin/python" "$here/check_coco.py" "$1"
