@@ -8,14 +8,16 @@
 # the ImageNet mean subtracted (the preprocessing in the weights file's metadata).
 #
 # usage: scripts/folder-transfer-experiment.sh [--seeds "1 2 3"] [--limit 1000] [--epochs 10]
+#            [--augment "--flip --crop-scale 0.6"]   (extra finetune options, e.g. photo augmentation)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SEEDS="1 2 3"; LIMIT=1000; EPOCHS=10
+SEEDS="1 2 3"; LIMIT=1000; EPOCHS=10; AUGMENT=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --seeds) SEEDS="$2"; shift 2 ;;
         --limit) LIMIT="$2"; shift 2 ;;
         --epochs) EPOCHS="$2"; shift 2 ;;
+        --augment) AUGMENT="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -32,11 +34,12 @@ results="$OUT/results.txt"; : > "$results"
 for seed in $SEEDS; do
     start=$(date +%s)
     line=$(.build/release/glimpse finetune --model squeezenet --data "$OUT/train" --test "$OUT/test" --freeze all-but-head \
-        --epochs "$EPOCHS" --warmup-epochs 1 --batch-size 50 --seed "$seed" --output "$OUT/squeezenet-$seed.safetensors" --quiet)
+        --epochs "$EPOCHS" --warmup-epochs 1 --batch-size 50 --seed "$seed" $AUGMENT \
+        --output "$OUT/squeezenet-$seed.safetensors" --quiet)
     echo "seed $seed: $line ($(( $(date +%s) - start )) s in all)" >&2
     echo "$seed $(echo "$line" | sed -n 's/^test accuracy \([0-9.]*\)%.*/\1/p')" >> "$results"
 done
-python3 - "$results" "$LIMIT" "$EPOCHS" <<'PY'
+python3 - "$results" "$LIMIT" "$EPOCHS" "$AUGMENT" <<'PY'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
 values = [float(a) for s, a in rows]
@@ -45,6 +48,7 @@ print(f"Fashion-MNIST test accuracy (10,000 PNG images), SqueezeNet 1.1 ImageNet
       f"all else frozen, first {sys.argv[2]} training images as PNG class folders, {sys.argv[3]} epochs:\n")
 print("| start | mean | std | per seed |")
 print("| --- | ---: | ---: | --- |")
-print(f"| SqueezeNet 1.1 (ImageNet), head only, from a PNG folder | **{statistics.mean(values):.2f}%** | "
+extra = f", {sys.argv[4]}" if sys.argv[4] else ""
+print(f"| SqueezeNet 1.1 (ImageNet), head only, from a PNG folder{extra} | **{statistics.mean(values):.2f}%** | "
       f"{statistics.stdev(values) if len(values) > 1 else 0:.2f} | {seeds} |")
 PY

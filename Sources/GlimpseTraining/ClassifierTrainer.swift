@@ -110,6 +110,7 @@ public struct ClassifierTrainer<Data: ClassificationData> {
     public mutating func trainEpoch(progress: ProgressReporter) throws -> EpochSummary {
         let schedule = try config.makeSchedule(stepsPerEpoch: stepsPerEpoch)
         let order = training.epochOrder(epoch: epoch, seed: config.seed)
+        let photo = PhotoAugmentation(flipProbability: config.flipProbability, minimumScale: config.minimumCropScale)
         let augmentation = config.augment ? MNISTAugmentation() : nil
         var images = Tensor(zeros: [config.batchSize] + training.sampleShape)
         var labels = [Int]()
@@ -118,6 +119,7 @@ public struct ClassifierTrainer<Data: ClassificationData> {
         for batchStart in stride(from: 0, to: order.count, by: config.batchSize) {
             let indices = order[batchStart..<min(batchStart + config.batchSize, order.count)]
             training.fillBatch(indices, images: &images, labels: &labels)
+            if !photo.isIdentity { images = photo.augment(batch: images, using: &random) }
             if let augmentation { images = augmentation.augment(batch: images, using: &random) }
             let result = ClassifierStep.train(model: &model, optimizer: &optimizer, images: images, labels: labels,
                                               learningRate: schedule.learningRate(atStep: step), random: &random,

@@ -22,6 +22,10 @@ public struct TrainingConfig: Sendable, Equatable {
     public var seed: UInt64 = 1
     /// Random shifts (up to 2 px) and rotations (up to 10 degrees) of training images.
     public var augment = true
+    /// Chance of mirroring a training image left to right (0: never; 0.5 for photos).
+    public var flipProbability: Float = 0
+    /// Random resized crops keep at least this fraction of a training image's area (1: none).
+    public var minimumCropScale: Float = 1
     /// Training images held out (the last ones) to validate on; 0 for none.
     public var validation = 5000
     /// Use only the first `limit` training images (before the validation hold-out); nil for all.
@@ -43,6 +47,7 @@ public struct TrainingConfig: Sendable, Equatable {
             "train.learning_rate": String(learningRate), "train.schedule": schedule,
             "train.warmup_epochs": String(warmupEpochs), "train.seed": String(seed),
             "train.augment": String(augment), "train.validation": String(validation),
+            "train.flip": String(flipProbability), "train.crop_scale": String(minimumCropScale),
             "train.limit": limit.map(String.init) ?? "all", "train.optimizer": "adam",
             "train.pretrained": pretrained.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none",
             "train.new_head": newHead.joined(separator: ","), "train.freeze": freeze.joined(separator: ","),

@@ -74,6 +74,10 @@ struct RecipeOptions: ParsableArguments {
     var seed: UInt64 = 1
     @Flag(inversion: .prefixedNo, help: "Random shifts (±2 px) and rotations (±10°) of training images.")
     var augment = true
+    @Flag(help: "Mirror half of the training images left to right (photos; not for digits).")
+    var flip = false
+    @Option(help: "Random resized crops keeping at least this fraction of a training image's area, e.g. 0.5 (1: off).")
+    var cropScale: Float = 1
     @Option(help: "Use only the first N training images.")
     var limit: Int?
 
@@ -88,6 +92,7 @@ struct RecipeOptions: ParsableArguments {
             throw ValidationError("--warmup-epochs must be in 0..<epochs")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        guard cropScale > 0 && cropScale <= 1 else { throw ValidationError("--crop-scale must be in (0, 1]") }
     }
 
     /// Copies the recipe into a trainer configuration.
@@ -99,6 +104,8 @@ struct RecipeOptions: ParsableArguments {
         config.warmupEpochs = warmupEpochs
         config.seed = seed
         config.augment = augment
+        config.flipProbability = flip ? 0.5 : 0
+        config.minimumCropScale = cropScale
         config.limit = limit
     }
 }

@@ -73,6 +73,14 @@ struct CommandLineErrorTests {
         try Self.expectFailure(["eval", "mnist", "--weights", weightsURL.path, "--data", data.path], mentions: [images.path])
     }
 
+    @Test func cropScaleOutsideItsRangeIsAUsageError() throws {
+        for value in ["0", "1.5"] {
+            let result = try runGlimpse(["finetune", "--data", "/nonexistent", "--crop-scale", value])
+            #expect(result.status == 2, "--crop-scale \(value): status \(result.status)")
+            #expect(result.stderr.contains("--crop-scale must be in (0, 1]"), "\(result.stderr)")
+        }
+    }
+
     @Test func usageErrorIsNotACrash() throws {
         let result = try runGlimpse(["eval", "mnist", "--precision", "f8"])
         #expect(result.status != 0 && result.status != 1)
