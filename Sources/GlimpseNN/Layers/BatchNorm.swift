@@ -105,23 +105,8 @@ public struct BatchNorm: Layer {
         let gamma = weight.scalars
         return (output, { dy, gradients in
             precondition(dy.shape == normalized.shape, "BatchNorm: output gradient \(dy.shape) does not match")
-            var sumDy = [Double](repeating: 0, count: channels)
-            var sumDyXhat = [Double](repeating: 0, count: channels)
-            dy.withUnsafeBufferPointer { g in
-                normalized.withUnsafeBufferPointer { xh in
-                    for image in 0..<batch {
-                        for c in 0..<channels {
-                            let base = (image * channels + c) * spatial
-                            for i in 0..<spatial {
-                                sumDy[c] += Double(g[base + i])
-                                sumDyXhat[c] += Double(g[base + i] * xh[base + i])
-                            }
-                        }
-                    }
-                }
-            }
-            gradients.accumulate("weight", Tensor(shape: [channels], scalars: sumDyXhat.map { Float($0) }))
-            gradients.accumulate("bias", Tensor(shape: [channels], scalars: sumDy.map { Float($0) }))
+            let (sumDy, sumDyXhat) = BatchNorm.parameterGradients(dy, normalized: normalized, channels: channels,
+                                                                  batch: batch, spatial: spatial, into: &gradients)
             var dx = dy
             dx.withUnsafeMutableBufferPointer { d in
                 normalized.withUnsafeBufferPointer { xh in
@@ -155,27 +140,40 @@ public struct BatchNorm: Layer {
         let scale = zip(weight.scalars, inverseStd).map { $0 * $1 }
         return (output, { dy, gradients in
             precondition(dy.shape == normalized.shape, "BatchNorm: output gradient \(dy.shape) does not match")
-            var sumDy = [Double](repeating: 0, count: channels)
-            var sumDyXhat = [Double](repeating: 0, count: channels)
-            dy.withUnsafeBufferPointer { g in
-                normalized.withUnsafeBufferPointer { xh in
-                    for image in 0..<batch {
-                        for c in 0..<channels {
-                            let base = (image * channels + c) * spatial
-                            for i in 0..<spatial {
-                                sumDy[c] += Double(g[base + i])
-                                sumDyXhat[c] += Double(g[base + i] * xh[base + i])
-                            }
-                        }
-                    }
-                }
-            }
-            gradients.accumulate("weight", Tensor(shape: [channels], scalars: sumDyXhat.map { Float($0) }))
-            gradients.accumulate("bias", Tensor(shape: [channels], scalars: sumDy.map { Float($0) }))
+            _ = BatchNorm.parameterGradients(dy, normalized: normalized, channels: channels,
+                                             batch: batch, spatial: spatial, into: &gradients)
             return BatchNorm.affine(dy, channels: channels, spatial: spatial, scale: scale,
                                     shift: [Float](repeating: 0, count: channels),
                                     mean: [Float](repeating: 0, count: channels))
         })
+    }
+
+    /// Accumulates `weight` += sum(dy * x̂) and `bias` += sum(dy) per channel over the batch and
+    /// spatial positions, and returns both sums (Double) for the input gradient.
+    ///
+    /// - Parameters:
+    ///   - dy: the output gradient, `[N, C]` or `[N, C, H, W]`.
+    ///   - normalized: x̂, the same shape.
+    static func parameterGradients(_ dy: Tensor, normalized: Tensor, channels: Int, batch: Int, spatial: Int,
+                                   into gradients: inout Gradients) -> (sumDy: [Double], sumDyXhat: [Double]) {
+        var sumDy = [Double](repeating: 0, count: channels)
+        var sumDyXhat = [Double](repeating: 0, count: channels)
+        dy.withUnsafeBufferPointer { g in
+            normalized.withUnsafeBufferPointer { xh in
+                for image in 0..<batch {
+                    for c in 0..<channels {
+                        let base = (image * channels + c) * spatial
+                        for i in 0..<spatial {
+                            sumDy[c] += Double(g[base + i])
+                            sumDyXhat[c] += Double(g[base + i] * xh[base + i])
+                        }
+                    }
+                }
+            }
+        }
+        gradients.accumulate("weight", Tensor(shape: [channels], scalars: sumDyXhat.map { Float($0) }))
+        gradients.accumulate("bias", Tensor(shape: [channels], scalars: sumDy.map { Float($0) }))
+        return (sumDy, sumDyXhat)
     }
 
     /// Visits itself (path "").
