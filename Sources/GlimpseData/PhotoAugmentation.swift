@@ -53,15 +53,15 @@ public struct PhotoAugmentation: Sendable, Equatable {
     /// The next image's flip and crop for a `height` x `width` image: draws exactly
     /// `randomValuesPerImage` uniforms.
     public func draw(height: Int, width: Int, using generator: inout SeededGenerator) -> Draw {
-        let u = (0..<PhotoAugmentation.randomValuesPerImage).map { _ in generator.nextUniform() }
-        let flip = u[0] < flipProbability
+        let (uFlip, uScale, uAspect, uX, uY) = (generator.nextUniform(), generator.nextUniform(), generator.nextUniform(),
+                                                generator.nextUniform(), generator.nextUniform())
+        let flip = uFlip < flipProbability
         guard minimumScale < 1 else { return Draw(flip: flip, x: 0, y: 0, width: Float(width), height: Float(height)) }
-        let scale = minimumScale + (1 - minimumScale) * u[1]
-        let logAspect = (2 * u[2] - 1) * log(maximumAspectChange)
-        let aspect = exp(logAspect)
+        let scale = minimumScale + (1 - minimumScale) * uScale
+        let aspect = exp((2 * uAspect - 1) * log(maximumAspectChange))
         let w = min(Float(width), (scale * aspect).squareRoot() * Float(width))
         let h = min(Float(height), (scale / aspect).squareRoot() * Float(height))
-        return Draw(flip: flip, x: u[3] * (Float(width) - w), y: u[4] * (Float(height) - h), width: w, height: h)
+        return Draw(flip: flip, x: uX * (Float(width) - w), y: uY * (Float(height) - h), width: w, height: h)
     }
 
     /// Augments every image of a batch `[B, C, H, W]` in order (all channels of an image share one
