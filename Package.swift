@@ -18,7 +18,10 @@ let package = Package(
         .library(name: "GlimpseNN", targets: ["GlimpseNN"]),
         .library(name: "GlimpseOptim", targets: ["GlimpseOptim"]),
         .library(name: "GlimpseImaging", targets: ["GlimpseImaging"]),
+        .library(name: "GlimpseModels", targets: ["GlimpseModels"]),
         .library(name: "GlimpseStages", targets: ["GlimpseStages"]),
+        .library(name: "GlimpseClassification", targets: ["GlimpseClassification"]),
+        .library(name: "GlimpseRegistry", targets: ["GlimpseRegistry"]),
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
         .library(name: "GlimpseData", targets: ["GlimpseData"]),
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
@@ -46,8 +49,11 @@ let package = Package(
         .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "GlimpseImaging", "CZlib"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
+            name: "GlimpseModels", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseImaging"],
+            exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(
             name: "GlimpseTraining",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData", "GlimpseImaging"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseOptim", "GlimpseData", "GlimpseImaging"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .target(name: "GlimpseStages", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -55,13 +61,23 @@ let package = Package(
             name: "GlimpseProposals", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages"],
             exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
+            name: "GlimpseClassification",
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseImaging", "GlimpseStages"],
+            exclude: ["README.md"], swiftSettings: swiftSettings),
+        // The runner: stages by protocol only, no model code (see docs/architecture.md).
+        .target(
             name: "GlimpsePipeline",
             dependencies: [
-                "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging", "GlimpseStages",
-                "GlimpseProposals", "CFileSystem", .product(name: "Yams", package: "Yams"),
+                "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseStages",
+                "CFileSystem", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
+        // The standard conformances, assembled outside the runner: a new model module is one line here.
+        .target(
+            name: "GlimpseRegistry",
+            dependencies: ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals"],
+            exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseDatasets",
             dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseData"],
@@ -71,8 +87,8 @@ let package = Package(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
-                "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
-                "GlimpseDatasets",
+                "GlimpseModels", "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
+                "GlimpseClassification", "GlimpseRegistry", "GlimpseDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -80,7 +96,7 @@ let package = Package(
         // MARK: - Benchmarks (run by Benchmarks/run.sh, never by the tests)
         .executableTarget(
             name: "glimpse-bench",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseTraining"],
             path: "Benchmarks/glimpse-bench",
             swiftSettings: swiftSettings),
 
@@ -88,18 +104,22 @@ let package = Package(
         .target(name: "GlimpseTestSupport", path: "Tests/GlimpseTestSupport"),
         .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"]),
         .testTarget(name: "GlimpseSerializationTests", dependencies: ["GlimpseTensor", "GlimpseSerialization"]),
-        .testTarget(name: "GlimpseNNTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN"], exclude: ["Golden"]),
+        .testTarget(name: "GlimpseNNTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels"], exclude: ["Golden"]),
+        .testTarget(name: "GlimpseModelsTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels"]),
         .testTarget(name: "GlimpseOptimTests", dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseOptim"]),
         .testTarget(
             name: "GlimpsePipelineTests",
-            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline"]),
+            dependencies: [
+                "GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline",
+                "GlimpseModels", "GlimpseClassification", "GlimpseRegistry",
+            ]),
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
         .testTarget(
             name: "GlimpseProposalsTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages", "GlimpseProposals"]),
         .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData"]),
         .testTarget(
             name: "GlimpseTrainingTests",
-            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseImaging", "GlimpseTraining"],
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseModels", "GlimpseOptim", "GlimpseData", "GlimpseImaging", "GlimpseTraining"],
             exclude: ["Golden"]),
         .testTarget(
             name: "GlimpseDatasetsTests",

@@ -6,6 +6,7 @@
 //   "infer_images_per_s"  100 / median seconds of one inference forward at batch 100.
 // Inputs are random (seeded); speed does not depend on the values.
 
+import GlimpseModels
 import GlimpseNN
 import GlimpseOptim
 import GlimpseTensor

@@ -6,6 +6,7 @@
 // project root (Benchmarks/run.sh does) so datasets/weights/squeezenet1_1.safetensors is found.
 
 import Foundation
+import GlimpseModels
 import GlimpseNN
 import GlimpseTensor
 import GlimpseTraining

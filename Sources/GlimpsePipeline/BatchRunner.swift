@@ -10,6 +10,7 @@
 import Foundation
 import GlimpseImaging
 import GlimpseSerialization
+import GlimpseStages
 import GlimpseTensor
 
 /// How a run behaves.

@@ -1,5 +1,7 @@
 // OutputOptions: what a pipeline run writes, from the pipeline file's `outputs:` section.
 
+import GlimpseStages
+
 /// The outputs a run writes besides the ledger and the per-image JSON (always written).
 public struct OutputOptions: Sendable, Equatable {
     /// How many classes per image the classifier reports.

@@ -9,6 +9,7 @@
 import Foundation
 import GlimpseImaging
 import GlimpseSerialization
+import GlimpseStages
 
 /// Writes per-image and per-run outputs for one pipeline into one folder.
 public struct OutputWriter: Sendable {

@@ -1,7 +1,11 @@
 // Pipeline: the stages of a validated pipeline file, constructed, and the per-image pass
-// through them in pipeline order (decode, augment, features, classify, propose, detect,
+// through them in pipeline order (decode, augment, backbone, classify, propose, detect,
 // segment, caption). Stage instances are Sendable and hold no per-image state, so workers
 // share one Pipeline.
+//
+// The backbone runs once per image: every stage declares the backbone and layers it reads
+// (`BackboneRequirement`), stages on the same weights share one pass that keeps all of their
+// layers, and a head trained on other weights brings its own backbone, which also runs once.
 
 import Foundation
 import GlimpseImaging
@@ -28,15 +32,35 @@ public struct Pipeline: Sendable {
     public let decoder: any ImageDecoder
     /// The other stages, in pipeline order.
     public let stages: [StageInstance]
+    /// The distinct backbones the stages read, each with every layer any of its readers asks for.
+    public let backbonePasses: [BackbonePass]
+    /// For each of `stages`, the index in `backbonePasses` of the backbone it reads, or nil.
+    private let passIndex: [Int?]
+
+    /// One backbone and the union of the layers its readers ask for.
+    public struct BackbonePass: Sendable {
+        /// The backbone.
+        public var backbone: any Backbone
+        /// Every layer kept in its pass.
+        public var layers: Set<String>
+    }
 
     /// Builds every stage of `file`; construction failures (unreadable weights, bad layer
     /// name, ...) are collected into one `PipelineFileError` with each stage's line.
     public init(_ file: PipelineFile) throws {
         var problems = [PipelineProblem]()
         var built = [StageInstance]()
+        var context = StageContext()
         for configuration in file.stages {
             do {
-                let instance = try configuration.conformance.make(configuration.parameters)
+                let instance = try configuration.conformance.make(configuration.parameters, context)
+                switch instance {
+                case .backbone(let backbone): context.backbone = backbone
+                case .proposer: context.hasProposer = true
+                case .detector(let detector) where detector.needsProposals && !context.hasProposer:
+                    throw StageError(file: file.path, problem: "this detector needs region proposals; add a proposer stage")
+                default: break
+                }
                 precondition(instance.kind == configuration.kind,
                              "registry entry \(configuration.conformance.name) built a \(instance.kind) for \(configuration.kind)")
                 built.append(instance)
@@ -52,6 +76,20 @@ public struct Pipeline: Sendable {
         self.file = file
         self.decoder = decoder
         self.stages = Array(built.dropFirst())
+        var passes = [BackbonePass]()
+        var passIndex = [Int?]()
+        for stage in stages {
+            guard let requirement = stage.backboneRequirement else { passIndex.append(nil); continue }
+            if let index = passes.firstIndex(where: { $0.backbone.identity == requirement.backbone.identity }) {
+                passes[index].layers.formUnion(requirement.layers)
+                passIndex.append(index)
+            } else {
+                passes.append(BackbonePass(backbone: requirement.backbone, layers: Set(requirement.layers)))
+                passIndex.append(passes.count - 1)
+            }
+        }
+        self.backbonePasses = passes
+        self.passIndex = passIndex
     }
 
     /// The names of the stages in order, `read` and `decoder` first (ledger timing keys).
@@ -79,8 +117,18 @@ public struct Pipeline: Sendable {
         var timings = [(stage: String, milliseconds: Double)]()
         var proposals = [BoundingBox]()
         var labelMap: LabelMap?
-        for stage in stages {
+        // each backbone's pass, computed when its first reader runs (and timed under that stage)
+        var computed = [Int: BackboneFeatures]()
+        for (stageIndex, stage) in stages.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
+            var features: BackboneFeatures?
+            if let pass = passIndex[stageIndex] {
+                if computed[pass] == nil {
+                    computed[pass] = backbonePasses[pass].backbone.features(of: image, layers: backbonePasses[pass].layers)
+                }
+                features = computed[pass]
+            }
+            let input = StageInput(image: image, features: features, proposals: proposals)
             switch stage {
             case .decoder:
                 preconditionFailure("one decoder per pipeline")
@@ -89,13 +137,12 @@ public struct Pipeline: Sendable {
                 image = augmenter.augment(image, random: &random)
                 result.width = image.width
                 result.height = image.height
-            case .features(let extractor):
-                let features = extractor.features(of: [image])
-                if outputs.features { result.features = features.scalars }
+            case .backbone(let backbone):
+                if outputs.features, let features { result.features = backbone.featureVector(features) }
             case .classifier(let classifier):
-                result.classes = try classifier.classify([image], top: outputs.top).first
+                result.classes = try classifier.classify(input, top: outputs.top)
             case .proposer(let proposer):
-                proposals = try proposer.propose(in: image)
+                proposals = try proposer.propose(input)
                 let hasDetector = stages.contains { $0.kind == .detector }
                 if outputs.proposals || !hasDetector {
                     result.proposals = proposals.prefix(outputs.maxProposals).enumerated().map { rank, box in
@@ -105,13 +152,13 @@ public struct Pipeline: Sendable {
                     }
                 }
             case .detector(let detector):
-                let boxes = try detector.detect(in: image, proposals: proposals)
+                let boxes = try detector.detect(input)
                 result.detections = boxes.map { box in
                     let name = box.label >= 0 && box.label < detector.categories.count ? detector.categories[box.label] : "\(box.label)"
                     return BoxRecord(box, category: name, score: box.score ?? 0)
                 }
             case .segmenter(let segmenter):
-                let map = try segmenter.segment(image)
+                let map = try segmenter.segment(input)
                 precondition(map.width == image.width && map.height == image.height, "segmenter returned a label map of another size")
                 let ids = map.presentIDs.filter { $0 != LabelMap.ignore }.map(Int.init)
                 result.segmentation = SegmentationRecord(
@@ -119,7 +166,7 @@ public struct Pipeline: Sendable {
                     classes: ids.map { $0 < segmenter.categories.count ? segmenter.categories[$0] : "\($0)" }, ids: ids)
                 labelMap = map
             case .captioner(let captioner):
-                result.captions = try captioner.captions(for: image, count: 1)
+                result.captions = try captioner.captions(for: input, count: 1)
             }
             timings.append((stage.kind.rawValue, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
         }

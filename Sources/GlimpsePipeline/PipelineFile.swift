@@ -13,6 +13,8 @@
 //     report: true
 
 import Foundation
+import GlimpseSerialization
+import GlimpseStages
 import Yams
 
 /// One stage as the pipeline file configures it, after validation.

@@ -32,6 +32,11 @@ public struct SelectiveSearch: RegionProposer {
         self.parameters = parameters
     }
 
+    /// The pipeline stage: proposals for `input.image` (selective search reads pixels only).
+    public func propose(_ input: StageInput) throws -> [BoundingBox] {
+        try propose(in: input.image)
+    }
+
     /// Proposals best first, at most `parameters.maxProposals`; `score` is the ranking value.
     public func propose(in image: Image) throws -> [BoundingBox] {
         ProposalRanking.rank(hierarchies(of: image), seed: parameters.seed, maxProposals: parameters.maxProposals)

@@ -122,16 +122,23 @@ public struct SafetensorsFile: Sendable, Equatable {
     /// Checks that the file holds exactly the `expected` names with the expected shapes;
     /// throws one `namesMismatch` listing every missing key, unexpected key and wrong shape.
     public func checkNames(expected: [String: [Int]]) throws {
+        var found = [String: [Int]]()
+        for entry in entries { found[entry.name] = entry.shape }
+        try Self.checkNames(found: found, expected: expected, source: source)
+    }
+
+    /// Compares `found` tensor shapes by name (a file's, or a name-to-tensor map's) with the
+    /// `expected` ones; throws one `namesMismatch` naming `source` and every difference.
+    public static func checkNames(found: [String: [Int]], expected: [String: [Int]], source: String) throws {
         var missing: [String: [Int]] = [:]
-        var unexpected: [String: [Int]] = [:]
         var wrongShapes: [SafetensorsError.ShapeMismatch] = []
         for (key, shape) in expected {
-            guard let entry = self[key] else { missing[key] = shape; continue }
-            if entry.shape != shape {
-                wrongShapes.append(.init(key: key, expected: shape, found: entry.shape))
+            guard let foundShape = found[key] else { missing[key] = shape; continue }
+            if foundShape != shape {
+                wrongShapes.append(.init(key: key, expected: shape, found: foundShape))
             }
         }
-        for entry in entries where expected[entry.name] == nil { unexpected[entry.name] = entry.shape }
+        let unexpected = found.filter { expected[$0.key] == nil }
         guard missing.isEmpty && unexpected.isEmpty && wrongShapes.isEmpty else {
             wrongShapes.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             throw SafetensorsError.namesMismatch(

@@ -17,10 +17,10 @@ public struct Caption: Sendable, Equatable, Codable {
 }
 
 /// Describes images in words.
-public protocol CaptionDecoder: Sendable {
+public protocol CaptionDecoder: BackboneConsumer, Sendable {
     /// The name a pipeline file uses for this conformance.
     static var conformanceName: String { get }
 
-    /// Up to `count` captions of `image`, best first.
-    func captions(for image: Image, count: Int) throws -> [Caption]
+    /// Up to `count` captions of `input.image`, best first.
+    func captions(for input: StageInput, count: Int) throws -> [Caption]
 }

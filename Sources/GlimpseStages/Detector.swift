@@ -3,17 +3,18 @@
 import GlimpseImaging
 
 /// Finds objects of known classes.
-public protocol Detector: Sendable {
+public protocol Detector: BackboneConsumer, Sendable {
     /// The name a pipeline file uses for this conformance.
     static var conformanceName: String { get }
 
     /// The class names; a box's `label` indexes this list.
     var categories: [String] { get }
 
-    /// Whether `detect` needs region proposals (R-CNN does, a single-shot detector does not).
+    /// Whether `detect` needs region proposals (R-CNN does, a single-shot detector does not); a
+    /// pipeline file with such a detector and no proposer is rejected at load.
     var needsProposals: Bool { get }
 
     /// Detections in the image's pixel coordinates with `label` and `score` set, highest score
-    /// first. `proposals` holds the region proposer's boxes (empty when there is no proposer).
-    func detect(in image: Image, proposals: [BoundingBox]) throws -> [BoundingBox]
+    /// first. `input.proposals` holds the region proposer's boxes.
+    func detect(_ input: StageInput) throws -> [BoundingBox]
 }

@@ -18,14 +18,14 @@ public struct ClassScore: Sendable, Equatable, Codable {
 }
 
 /// Scores whole images against a fixed list of classes.
-public protocol ImageClassifier: Sendable {
+public protocol ImageClassifier: BackboneConsumer, Sendable {
     /// The name a pipeline file uses for this conformance.
     static var conformanceName: String { get }
 
     /// The class names, in logit order.
     var categories: [String] { get }
 
-    /// The `top` most probable classes of each image, most probable first
-    /// (result count == images.count, each with min(top, categories.count) entries).
-    func classify(_ images: [Image], top: Int) throws -> [[ClassScore]]
+    /// The `top` most probable classes of one image, most probable first
+    /// (min(top, categories.count) entries).
+    func classify(_ input: StageInput, top: Int) throws -> [ClassScore]
 }

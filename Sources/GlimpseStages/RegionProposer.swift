@@ -4,7 +4,7 @@
 import GlimpseImaging
 
 /// Proposes boxes that may hold an object, best first.
-public protocol RegionProposer: Sendable {
+public protocol RegionProposer: BackboneConsumer, Sendable {
     /// The name a pipeline file uses for this conformance.
     static var conformanceName: String { get }
 
@@ -12,5 +12,5 @@ public protocol RegionProposer: Sendable {
     /// conformance's configured cap. `label` is 0; `score`, when set, is the proposer's
     /// priority (lower rank values are better, as in selective search's ranking).
     /// Deterministic for a given image and configuration.
-    func propose(in image: Image) throws -> [BoundingBox]
+    func propose(_ input: StageInput) throws -> [BoundingBox]
 }

@@ -9,6 +9,7 @@
 // run (at the same `--threads`, which fixes how gradient sums are split and added).
 
 import Foundation
+import GlimpseModels
 import GlimpseData
 import GlimpseNN
 import GlimpseOptim
@@ -95,8 +96,7 @@ public struct ClassifierTrainer<Data: ClassificationData> {
                                                    requested: value)
         }
         var restored = model
-        try restored.load(from: SafetensorsFile(
-            tensors: checkpoint.modelState.map { SafetensorsTensor(name: $0.key, tensor: $0.value) }, source: path))
+        try restored.load(checkpoint.modelState, source: path)
         var restoredOptimizer = Adam()
         try restoredOptimizer.loadState(checkpoint.optimizerState, checkingAgainst: restored)
         model = restored

@@ -2,6 +2,7 @@
 // learning), stored in every checkpoint so that a resume with other settings is refused.
 
 import Foundation
+import GlimpseModels
 import GlimpseOptim
 
 /// The settings of a classifier training run.

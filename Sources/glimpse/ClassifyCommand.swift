@@ -2,8 +2,9 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseModels
 import GlimpseImaging
-import GlimpsePipeline
+import GlimpseClassification
 
 /// `glimpse classify`
 struct ClassifyCommand: ParsableCommand {
@@ -44,7 +45,7 @@ struct ClassifyCommand: ParsableCommand {
         for path in images {
             do {
                 let image = try ImageFile.read(path)
-                let scores = try classifier.classify([image], top: top)[0]
+                let scores = classifier.classify([image], top: top)[0]
                 print("\(path):")
                 for score in scores {
                     print(String(format: "  %.4f  %@", score.probability, score.label))

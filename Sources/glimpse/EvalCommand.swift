@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseModels
 import GlimpseData
 import GlimpseNN
 import GlimpseSerialization

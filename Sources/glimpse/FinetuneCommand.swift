@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseModels
 import GlimpseData
 import GlimpseImaging
 import GlimpseSerialization

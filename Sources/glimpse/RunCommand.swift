@@ -4,7 +4,10 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseModels
 import GlimpsePipeline
+import GlimpseRegistry
+import GlimpseStages
 import GlimpseTensor
 import GlimpseTraining
 

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseModels
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor
@@ -12,17 +13,6 @@ import GlimpseTraining
 struct WeightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weights", abstract: "Work with weights files.", subcommands: [Import.self])
-
-    /// The models weights can be imported for, with the preprocessing their published weights expect.
-    static let models: [String: (make: () -> Sequential, preprocessing: [String: String])] = [
-        "squeezenet1.1": ({ SqueezeNet.make() }, [
-            "preprocess.input_size": "227", "preprocess.resize": "bilinear",
-            "preprocess.channel_order": "BGR", "preprocess.mean": "103.939,116.779,123.68", "preprocess.scale": "1",
-        ]),
-        "deepconvnet": ({ DeepConvNet.make(seed: 0) }, [
-            "preprocess.input_size": "28", "preprocess.channel_order": "gray", "preprocess.scale": "0.00392156862745098",
-        ]),
-    ]
 
     /// `glimpse weights import`
     struct Import: ParsableCommand {
@@ -38,7 +28,7 @@ struct WeightsCommand: ParsableCommand {
 
         @Option(help: "The source's mapping table: keras-hwio, pytorch or torchvision-squeezenet1.1.")
         var from: String
-        @Option(help: "The model: squeezenet1.1 or deepconvnet.")
+        @Option(help: "The model: \(Architecture.names.joined(separator: ", ")).")
         var model: String
         @Argument(help: "The source safetensors file.")
         var input: String
@@ -49,8 +39,8 @@ struct WeightsCommand: ParsableCommand {
             guard WeightImportTable.byName[from] != nil else {
                 throw ValidationError("--from must be one of \(WeightImportTable.byName.keys.sorted().joined(separator: ", "))")
             }
-            guard WeightsCommand.models[model] != nil else {
-                throw ValidationError("--model must be one of \(WeightsCommand.models.keys.sorted().joined(separator: ", "))")
+            guard Architecture(name: model) != nil else {
+                throw ValidationError("--model must be one of \(Architecture.names.joined(separator: ", "))")
             }
         }
 
@@ -58,11 +48,10 @@ struct WeightsCommand: ParsableCommand {
             do {
                 let source = try SafetensorsFile(contentsOf: URL(fileURLWithPath: input))
                 let converted = try WeightImportTable.byName[from]!.convert(source)
-                let entry = WeightsCommand.models[model]!
-                var network = entry.make()
-                try network.load(from: SafetensorsFile(
-                    tensors: converted.map { SafetensorsTensor(name: $0.key, tensor: $0.value) }, source: input))
-                var metadata = entry.preprocessing
+                let architecture = Architecture(name: model)!
+                var network = architecture.make(classes: architecture.defaultClasses, seed: 0)
+                try network.load(converted, source: input)
+                var metadata = architecture.defaultPreprocessing.metadata
                 metadata["model"] = model
                 metadata["imported_from"] = URL(fileURLWithPath: input).lastPathComponent
                 metadata["import_table"] = from

@@ -1,5 +1,6 @@
 // Central-difference gradient checks for every layer (the seed text's gradient_check, asserting).
 
+import GlimpseModels
 import GlimpseNN
 import GlimpseTensor
 import Testing

@@ -1,5 +1,6 @@
 // Model structure: DeepConvNet's shapes and parameter names; BatchNorm running statistics.
 
+import GlimpseModels
 import GlimpseNN
 import GlimpseTensor
 import Testing

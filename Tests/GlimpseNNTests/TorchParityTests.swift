@@ -3,6 +3,7 @@
 // are in Golden/ (make_deepconvnet_golden.py, torch 2.13.0+cpu).
 
 import Foundation
+import GlimpseModels
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

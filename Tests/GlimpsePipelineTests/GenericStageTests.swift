@@ -5,6 +5,7 @@
 import Foundation
 import GlimpseImaging
 import GlimpsePipeline
+import GlimpseStages
 import Testing
 
 @Suite("Runner with every stage kind", .serialized)
@@ -46,13 +47,13 @@ struct GenericStageTests {
         // per-image JSON holds what the stages returned
         let original = try ImageFile.read(tree.folder.appendingPathComponent("rgb.png").path)
         let record = try JSONDecoder().decode(ImageResult.self, from: Data(contentsOf: out.appendingPathComponent("photos/rgb.json")))
-        let proposals = try QuadrantProposer().propose(in: original)
-        let detections = try BrightnessDetector(threshold: 100).detect(in: original, proposals: proposals)
+        let proposals = try QuadrantProposer().propose(StageInput(image: original))
+        let detections = try BrightnessDetector(threshold: 100).detect(StageInput(image: original, proposals: proposals))
         #expect(record.proposals?.map(\.box.x1) == proposals.map(\.x1))
         #expect(record.detections?.map(\.label) == detections.map(\.label))
         #expect(record.detections?.map(\.category) == detections.map { ["dark", "bright"][$0.label] })
         #expect(record.captions?.first?.text == "a 40 by 30 image")
-        let expectedMap = try ThresholdSegmenter().segment(original)
+        let expectedMap = try ThresholdSegmenter().segment(StageInput(image: original))
         let mask = try ImageFile.readLabelMap(out.appendingPathComponent("photos/rgb.mask.png").path)
         #expect(mask == expectedMap)
         #expect(record.segmentation?.labelMap == "photos/rgb.mask.png")

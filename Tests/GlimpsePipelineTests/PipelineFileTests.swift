@@ -3,6 +3,7 @@
 
 import Foundation
 import GlimpsePipeline
+import GlimpseStages
 import Testing
 
 @Suite("Pipeline files")
@@ -50,7 +51,7 @@ struct PipelineFileTests {
         let found = Self.problems(yaml).map { "\($0.line) \($0.key)" + " | " + $0.message }
         let expected: [(String, String)] = [
             ("5 stages.decoder.pixel_budget", "expected int, found \"lots\""),
-            ("6 stages.clasifier", "unknown stage; stages are decoder, augmenter, features, classifier"),
+            ("6 stages.clasifier", "unknown stage; stages are decoder, augmenter, backbone, classifier"),
             ("9 stages.classifier.weights", "no such file: /nonexistent/w.safetensors"),
             ("10 stages.classifier.colour", "unknown parameter of squeezenet; it takes weights, labels"),
             ("12 stages.detector.use", "unknown conformance \"yolo\"; known: brightness"),
@@ -93,14 +94,14 @@ struct PipelineFileTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let weights = folder.appendingPathComponent("w.safetensors")
         try Data("not safetensors".utf8).write(to: weights)
-        let file = try PipelineFile.parse("stages:\n  decoder: image-file\n  features:\n    use: cnn\n    weights: \(weights.path)\n",
+        let file = try PipelineFile.parse("stages:\n  decoder: image-file\n  backbone:\n    use: cnn\n    weights: \(weights.path)\n",
                                           file: "p.yaml", registry: .standard) { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
         #expect(throws: PipelineFileError.self) { try Pipeline(file) }
         do {
             _ = try Pipeline(file)
         } catch let error as PipelineFileError {
             #expect(error.problems.count == 1)
-            #expect(error.problems[0].line == 3 && error.problems[0].key == "stages.features")
+            #expect(error.problems[0].line == 3 && error.problems[0].key == "stages.backbone")
             #expect(error.problems[0].message.contains(weights.path), "\(error)")
         }
     }
@@ -122,7 +123,7 @@ struct PipelineFileTests {
         // The same pipeline text, its relative weights path resolved to one file or the other
         // (as the same pipeline file resolves in two checkouts).
         func fingerprint(_ path: String) throws -> String {
-            try PipelineFile.parse("stages:\n  decoder: image-file\n  features:\n    use: cnn\n    weights: w.safetensors\n",
+            try PipelineFile.parse("stages:\n  decoder: image-file\n  backbone:\n    use: cnn\n    weights: w.safetensors\n",
                                    file: "p.yaml", registry: .standard) { _ in path }
                 .fingerprint
         }

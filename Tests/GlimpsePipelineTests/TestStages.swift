@@ -4,6 +4,7 @@
 
 import GlimpseImaging
 import GlimpsePipeline
+import GlimpseRegistry
 import GlimpseStages
 
 /// Mean of all channels over a box.
@@ -19,7 +20,8 @@ func meanBrightness(_ image: Image, _ box: BoundingBox) -> Float {
 /// The four quadrants, then the whole image.
 struct QuadrantProposer: RegionProposer {
     static let conformanceName = "quadrants"
-    func propose(in image: Image) throws -> [BoundingBox] {
+    func propose(_ input: StageInput) throws -> [BoundingBox] {
+        let image = input.image
         let w = Float(image.width), h = Float(image.height)
         return [BoundingBox(x0: 0, y0: 0, x1: w / 2, y1: h / 2), BoundingBox(x0: w / 2, y0: 0, x1: w, y1: h / 2),
                 BoundingBox(x0: 0, y0: h / 2, x1: w / 2, y1: h), BoundingBox(x0: w / 2, y0: h / 2, x1: w, y1: h),
@@ -33,9 +35,9 @@ struct BrightnessDetector: Detector {
     let threshold: Float
     let categories = ["dark", "bright"]
     let needsProposals = true
-    func detect(in image: Image, proposals: [BoundingBox]) throws -> [BoundingBox] {
-        proposals.map { box in
-            let mean = meanBrightness(image, box)
+    func detect(_ input: StageInput) throws -> [BoundingBox] {
+        input.proposals.map { box in
+            let mean = meanBrightness(input.image, box)
             var out = box
             out.label = mean > threshold ? 1 : 0
             out.score = min(1, abs(mean - threshold) / 128)
@@ -48,7 +50,8 @@ struct BrightnessDetector: Detector {
 struct ThresholdSegmenter: Segmenter {
     static let conformanceName = "threshold"
     let categories = ["background", "bright"]
-    func segment(_ image: Image) throws -> LabelMap {
+    func segment(_ input: StageInput) throws -> LabelMap {
+        let image = input.image
         var ids = [UInt8](repeating: 0, count: image.width * image.height)
         for y in 0..<image.height { for x in 0..<image.width where image[x, y, 0] > 200 { ids[y * image.width + x] = 1 } }
         return LabelMap(width: image.width, height: image.height, ids: ids)
@@ -58,15 +61,15 @@ struct ThresholdSegmenter: Segmenter {
 /// "a W by H image".
 struct SizeCaptioner: CaptionDecoder {
     static let conformanceName = "size"
-    func captions(for image: Image, count: Int) throws -> [Caption] {
-        [Caption(text: "a \(image.width) by \(image.height) image", logProbability: -1.5)]
+    func captions(for input: StageInput, count: Int) throws -> [Caption] {
+        [Caption(text: "a \(input.image.width) by \(input.image.height) image", logProbability: -1.5)]
     }
 }
 
 /// A stage that always throws, to show a stage failure is recorded and the batch goes on.
 struct FailingCaptioner: CaptionDecoder {
     static let conformanceName = "failing"
-    func captions(for image: Image, count: Int) throws -> [Caption] {
+    func captions(for input: StageInput, count: Int) throws -> [Caption] {
         throw StageError(file: "<test>", problem: "this captioner always fails")
     }
 }

@@ -1,6 +1,7 @@
 // `glimpse classify` on the real sample photos, through the project's own decoding, resizing
 // and the shipped SqueezeNet 1.1 ImageNet weights.
 
+import GlimpseModels
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 // The glimpse binary on broken inputs: a clear error naming the file, exit status 1, no crash.
 
 import Foundation
+import GlimpseModels
 import GlimpseNN
 import GlimpseTestSupport
 import GlimpseTraining

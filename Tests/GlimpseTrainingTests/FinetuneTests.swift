@@ -2,6 +2,7 @@
 // as loaded, the rest train.
 
 import Foundation
+import GlimpseModels
 import GlimpseData
 import GlimpseNN
 import GlimpseSerialization

@@ -3,6 +3,7 @@
 // backbone left bit for bit as shipped.
 
 import Foundation
+import GlimpseModels
 import GlimpseData
 import GlimpseImaging
 import GlimpseNN

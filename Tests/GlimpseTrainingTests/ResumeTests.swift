@@ -2,6 +2,7 @@
 // ends with exactly the weights, optimizer state and generator of an uninterrupted run.
 
 import Foundation
+import GlimpseModels
 import GlimpseData
 import GlimpseNN
 import GlimpseTensor

@@ -4,6 +4,7 @@
 // squeezenet1_1_reference.safetensors (numpy implementation), copied into Golden/.
 
 import Foundation
+import GlimpseModels
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

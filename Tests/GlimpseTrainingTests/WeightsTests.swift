@@ -1,6 +1,7 @@
 // Model weights on disk: round trips and the errors a mismatched file gives.
 
 import Foundation
+import GlimpseModels
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

@@ -1,8 +1,6 @@
-// StageRegistry: conformance names -> constructors, per stage kind. Adding a conformance is
-// one `Conformance` entry in `StageRegistry.standard` (or one `register` call in a test).
-
-import GlimpseProposals
-import GlimpseStages
+// StageRegistry: conformance names -> constructors, per stage kind. The registry of shipped
+// conformances, `StageRegistry.standard`, is assembled in GlimpseRegistry, outside the runner:
+// a new model module adds its entries there (a test adds its own with `register`).
 
 /// How to build one conformance from a pipeline file's parameters.
 public struct Conformance: Sendable {
@@ -14,14 +12,24 @@ public struct Conformance: Sendable {
     public var summary: String
     /// The parameters it accepts; any other key is an error.
     public var parameters: [ParameterSpec]
-    /// Builds the stage; throws `StageError` (or another error naming the file) when the
-    /// parameters cannot be used (bad weights, unknown layer, ...).
-    public var make: @Sendable (StageParameters) throws -> StageInstance
+    /// Builds the stage from its parameters and the stages built before it; throws `StageError`
+    /// (or another error naming the file) when the parameters cannot be used (bad weights,
+    /// unknown layer, a head trained on another backbone than the pipeline's, ...).
+    public var make: @Sendable (StageParameters, StageContext) throws -> StageInstance
 
-    /// Creates a registry entry.
+    /// Creates a registry entry for a stage that does not look at the other stages.
     public init(kind: StageKind, name: String, summary: String, parameters: [ParameterSpec] = [],
                 make: @escaping @Sendable (StageParameters) throws -> StageInstance) {
-        (self.kind, self.name, self.summary, self.parameters, self.make) = (kind, name, summary, parameters, make)
+        self.init(kind: kind, name: name, summary: summary, parameters: parameters, makeInContext: { parameters, _ in
+            try make(parameters)
+        })
+    }
+
+    /// Creates a registry entry for a stage that uses the stages built before it (a head on the
+    /// pipeline's backbone).
+    public init(kind: StageKind, name: String, summary: String, parameters: [ParameterSpec] = [],
+                makeInContext: @escaping @Sendable (StageParameters, StageContext) throws -> StageInstance) {
+        (self.kind, self.name, self.summary, self.parameters, self.make) = (kind, name, summary, parameters, makeInContext)
     }
 }
 
@@ -51,19 +59,4 @@ public struct StageRegistry: Sendable {
     public var all: [Conformance] {
         StageKind.allCases.flatMap { kind in names(for: kind).map { entries[kind]![$0]! } }
     }
-
-    /// The conformances that ship with Glimpse. A new conformance is one entry here.
-    public static let standard: StageRegistry = {
-        var registry = StageRegistry()
-        for conformance in [
-            ImageFileDecoder.registryEntry,
-            SpecAugmenter.registryEntry,
-            CNNFeatureExtractor.registryEntry,
-            SqueezeNetClassifier.registryEntry,
-            SelectiveSearch.registryEntry,
-        ] {
-            registry.register(conformance)
-        }
-        return registry
-    }()
 }

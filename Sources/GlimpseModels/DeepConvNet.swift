@@ -4,6 +4,7 @@
 // Linear(1024 -> 50)-ReLU-Dropout(0.5)-Linear(50 -> 10)-Dropout(0.5), He initialisation.
 // The book reports 99.38% test accuracy.
 
+import GlimpseNN
 import GlimpseTensor
 
 /// Builders for the seed text's MNIST network.

@@ -1,16 +1,42 @@
-// Architecture: the networks `train` and `finetune` can build by name, with what fine-tuning
-// needs to know about each: its head, its layers (for "freeze all but the head") and the input
-// its weights expect.
+// Architecture: the one registry of networks Glimpse builds by name (`train`, `finetune`,
+// `weights import`, the pipeline's backbones), with what each user needs to know about it: its
+// head, its layers (for "freeze all but the head"), the input its weights expect and the layer
+// whose output is its class scores.
 
 import GlimpseImaging
 import GlimpseNN
 
-/// A network the trainers can build by name.
+/// A network Glimpse can build by name.
 public enum Architecture: String, CaseIterable, Sendable, Equatable {
     /// The seed text's DeepConvNet: `[N, 1, 28, 28]` in [0, 1].
     case deepconvnet
     /// SqueezeNet 1.1: `[N, 3, 227, 227]`, preprocessing from its weights file.
     case squeezenet
+
+    /// The architecture called `name`: its raw value, or another name its published weights go by
+    /// (`squeezenet1.1`).
+    public init?(name: String) {
+        if let known = Architecture(rawValue: name) {
+            self = known
+        } else if let alias = Self.aliases[name] {
+            self = alias
+        } else {
+            return nil
+        }
+    }
+
+    /// Other names accepted by `init(name:)`.
+    public static let aliases: [String: Architecture] = ["squeezenet1.1": .squeezenet]
+
+    /// Every accepted name, sorted (for help texts and errors).
+    public static var names: [String] { (allCases.map(\.rawValue) + aliases.keys).sorted() }
+
+    /// The class count of the published weights a network is built for when none is given
+    /// (ImageNet-1k for SqueezeNet, the ten digits for DeepConvNet).
+    public var defaultClasses: Int { self == .deepconvnet ? 10 : 1000 }
+
+    /// The last layer, whose output is the class scores `[N, classes]`.
+    public var outputLayer: String { self == .deepconvnet ? "dropout2" : "pool10" }
 
     /// A freshly initialised network with `classes` outputs.
     public func make(classes: Int, seed: UInt64) -> Sequential {

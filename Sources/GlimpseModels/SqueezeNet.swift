@@ -9,6 +9,7 @@
 // this project checks against do not, and neither does this definition (`reluAfterClassifier`
 // turns it on).
 
+import GlimpseNN
 import GlimpseTensor
 
 /// Builders for SqueezeNet 1.1.

@@ -21,13 +21,34 @@ extension Layer {
     /// misshapen; the model is unchanged when it throws. Names under a `keeping` prefix (a new
     /// head when fine-tuning) keep the model's values and are neither expected nor read in the file.
     public mutating func load(from file: SafetensorsFile, keeping: [String] = []) throws {
-        let kept = { (name: String) in keeping.contains { name.hasPrefix($0) } }
-        let expected = stateShapes.filter { !kept($0.key) }
-        let relevant = keeping.isEmpty ? file
-            : SafetensorsFile(tensors: file.entries.filter { !kept($0.name) }, metadata: file.metadata, source: file.source)
-        try relevant.checkNames(expected: expected)
+        let kept = Self.keptTest(keeping)
+        var found = [String: [Int]]()
+        for entry in file.entries where !kept(entry.name) { found[entry.name] = entry.shape }
+        // names and shapes first, so nothing is decoded for a file that does not fit
+        try SafetensorsFile.checkNames(found: found, expected: stateShapes.filter { !kept($0.key) }, source: file.source)
         var tensors = [String: Tensor]()
-        for name in expected.keys { tensors[name] = try relevant.tensor(named: name) }
+        for name in found.keys { tensors[name] = try file.tensor(named: name) }
+        replaceState(with: tensors)
+    }
+
+    /// Replaces parameters and buffers with `tensors`, a plain name-to-tensor map (a checkpoint's
+    /// model state, converted weights): the same checks as `load(from:keeping:)`, with `source`
+    /// named in the error, and nothing re-encoded.
+    public mutating func load(_ tensors: [String: Tensor], source: String, keeping: [String] = []) throws {
+        let kept = Self.keptTest(keeping)
+        let relevant = tensors.filter { !kept($0.key) }
+        try SafetensorsFile.checkNames(found: relevant.mapValues(\.shape), expected: stateShapes.filter { !kept($0.key) },
+                                       source: source)
+        replaceState(with: relevant)
+    }
+
+    /// Whether a name lies under one of the `keeping` prefixes.
+    private static func keptTest(_ keeping: [String]) -> (String) -> Bool {
+        { name in keeping.contains { name.hasPrefix($0) } }
+    }
+
+    /// Sets every parameter and buffer named in `tensors` (already checked for names and shapes).
+    private mutating func replaceState(with tensors: [String: Tensor]) {
         updateParameters { name, parameter in if let value = tensors[name] { parameter = value } }
         updateBuffers { name, buffer in if let value = tensors[name] { buffer = value } }
     }

@@ -6,8 +6,8 @@ public enum StageKind: String, Sendable, CaseIterable, Comparable {
     case decoder
     /// Test-time augmentation (`Augmenter`), seeded from the image's content hash.
     case augmenter
-    /// CNN features (`FeatureExtractor`).
-    case features
+    /// The shared CNN (`Backbone`): runs once per image, its layer outputs go to every later stage.
+    case backbone
     /// Whole-image classes (`ImageClassifier`).
     case classifier
     /// Class-agnostic candidate boxes (`RegionProposer`).

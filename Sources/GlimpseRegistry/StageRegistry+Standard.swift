@@ -1,0 +1,25 @@
+// StageRegistry+Standard: the conformances that ship with Glimpse, assembled here, outside the
+// runner, so a new model module (detection, segmentation, captioning) is one import and one
+// entry in this file, and GlimpsePipeline never imports model code.
+
+import GlimpseClassification
+import GlimpsePipeline
+import GlimpseProposals
+import GlimpseStages
+
+extension StageRegistry {
+    /// The conformances that ship with Glimpse. A new conformance is one entry here.
+    public static let standard: StageRegistry = {
+        var registry = StageRegistry()
+        for conformance in [
+            ImageFileDecoder.registryEntry,
+            SpecAugmenter.registryEntry,
+            CNNBackbone.registryEntry,
+            SqueezeNetClassifier.registryEntry,
+            SelectiveSearch.registryEntry,
+        ] {
+            registry.register(conformance)
+        }
+        return registry
+    }()
+}
