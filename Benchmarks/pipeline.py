@@ -10,6 +10,10 @@ machines export and which halve OpenBLAS's speed here, are unset for the measure
 
   python3 Benchmarks/pipeline.py --pipeline Pipelines/classify.yaml --images 64 --jobs 1 2
   python3 Benchmarks/pipeline.py --pipeline Pipelines/classify.yaml --images 100 1000 --jobs 2
+
+`--glimpse A B` measures several builds side by side on the same copies (for example a
+worktree of the previous commit, built the same way), alternating them so both see the same
+machine; `--repeat R` runs each R times and prints the median row.
 """
 import argparse, json, os, re, shutil, subprocess, tempfile, time
 
@@ -19,13 +23,36 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--pipeline", default="Pipelines/classify.yaml")
 parser.add_argument("--images", type=int, nargs="+", default=[64])
 parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+parser.add_argument("--glimpse", nargs="+", default=[os.path.join(root, ".build/release/glimpse")],
+                    help="glimpse binaries to compare (default: this checkout's release build)")
+parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median by seconds is printed")
 args = parser.parse_args()
 
 samples = sorted(f for f in os.listdir(os.path.join(root, "datasets/samples"))
                  if f.endswith((".png", ".jpg")) and "mask" not in f)
 print(f"pipeline {args.pipeline}; samples {', '.join(samples)}; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")
-print("| images | jobs | seconds | images/s | peak RSS MiB | time per stage |")
-print("| ---: | ---: | ---: | ---: | ---: | --- |")
+print("| binary | images | jobs | seconds | images/s | peak RSS MiB | time per stage |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+
+
+def measure(binary, work, count, jobs, run):
+    """One run: (seconds, peak RSS MiB, per-stage milliseconds summed over the ledger)."""
+    out = os.path.join(work, f"out-{jobs}-{run}")
+    start = time.monotonic()
+    result = subprocess.run(["/usr/bin/time", "-v", binary, "run",
+                             os.path.join(root, args.pipeline), os.path.join(work, "in"), "-o", out,
+                             "--quiet", "--jobs", str(jobs)], capture_output=True, text=True, env=environment)
+    seconds = time.monotonic() - start
+    assert result.returncode == 0, result.stderr
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
+    totals = {}
+    for line in open(os.path.join(out, "ledger.jsonl")):
+        for stage, ms in json.loads(line)["timings"].items():
+            totals[stage] = totals.get(stage, 0) + ms
+    shutil.rmtree(out)
+    return seconds, rss, totals
+
+
 for count in args.images:
     work = tempfile.mkdtemp(prefix="glimpse-bench-")
     try:
@@ -35,20 +62,16 @@ for count in args.images:
             os.makedirs(folder, exist_ok=True)
             shutil.copy(os.path.join(root, "datasets/samples", name), os.path.join(folder, f"{i}-{name}"))
         for jobs in args.jobs:
-            out = os.path.join(work, f"out{jobs}")
-            start = time.monotonic()
-            result = subprocess.run(["/usr/bin/time", "-v", os.path.join(root, ".build/release/glimpse"), "run",
-                                     os.path.join(root, args.pipeline), os.path.join(work, "in"), "-o", out,
-                                     "--quiet", "--jobs", str(jobs)], capture_output=True, text=True, env=environment)
-            seconds = time.monotonic() - start
-            assert result.returncode == 0, result.stderr
-            rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
-            totals = {}
-            for line in open(os.path.join(out, "ledger.jsonl")):
-                for stage, ms in json.loads(line)["timings"].items():
-                    totals[stage] = totals.get(stage, 0) + ms
-            whole = sum(totals.values())
-            shares = ", ".join(f"{s} {100 * v / whole:.0f}%" for s, v in sorted(totals.items(), key=lambda kv: -kv[1]))
-            print(f"| {count} | {jobs} | {seconds:.1f} | {count / seconds:.1f} | {rss:.0f} | {shares} |", flush=True)
+            runs = {binary: [] for binary in args.glimpse}
+            for run in range(args.repeat):
+                for binary in args.glimpse:
+                    runs[binary].append(measure(binary, work, count, jobs, run))
+            for binary in args.glimpse:
+                seconds, rss, totals = sorted(runs[binary], key=lambda r: r[0])[len(runs[binary]) // 2]
+                whole = sum(totals.values())
+                shares = ", ".join(f"{s} {100 * v / whole:.0f}% ({v / count:.0f} ms)"
+                                   for s, v in sorted(totals.items(), key=lambda kv: -kv[1]))
+                label = os.path.relpath(binary, root)
+                print(f"| {label} | {count} | {jobs} | {seconds:.1f} | {count / seconds:.1f} | {rss:.0f} | {shares} |", flush=True)
     finally:
         shutil.rmtree(work)

@@ -2,7 +2,6 @@
 // registry entry; its parameters are checked for type here and for range by
 // SelectiveSearchParameters(options:file:).
 
-import GlimpseProposals
 import GlimpseStages
 
 extension SelectiveSearch {
