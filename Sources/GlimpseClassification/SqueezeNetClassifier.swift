@@ -95,8 +95,10 @@ public struct SqueezeNetClassifier: ImageClassifier {
             return .classifier(try SqueezeNetClassifier(backbone: shared, labels: labels))
         }
         // The same weight bytes as the backbone's: share its pass instead of loading a second copy.
-        if let shared, shared.model.architecture == .squeezenet, try PretrainedNetwork.digest(of: weights) == shared.model.weightsDigest {
-            return .classifier(try SqueezeNetClassifier(backbone: shared, labels: labels))
+        let identity = BackboneIdentity(architecture: Architecture.squeezenet.rawValue,
+                                        weightsDigest: try PretrainedNetwork.digest(of: weights), weightsFile: weights)
+        if let same = context.sharedBackbone(matching: identity) as? CNNBackbone {
+            return .classifier(try SqueezeNetClassifier(backbone: same, labels: labels))
         }
         return .classifier(try SqueezeNetClassifier(weights: weights, labels: labels))
     }

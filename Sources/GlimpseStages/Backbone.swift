@@ -4,6 +4,7 @@
 // same weights share one forward pass. One small protocol without associated types, so a
 // pipeline file can pick a conformance by name at run time.
 
+import Foundation
 import GlimpseImaging
 import GlimpseTensor
 
@@ -34,6 +35,21 @@ public struct BackboneIdentity: Sendable, Hashable, CustomStringConvertible {
 
     /// "squeezenet with datasets/weights/squeezenet1_1.safetensors (digest)".
     public var description: String { "\(architecture) with \(weightsFile) (\(weightsDigest))" }
+
+    /// The metadata keys a head's weights file records its backbone under, so the pipeline can
+    /// tell at load whether the head fits the pipeline's backbone.
+    public var metadata: [String: String] {
+        ["backbone.architecture": architecture, "backbone.weights_digest": weightsDigest,
+         "backbone.weights_file": URL(fileURLWithPath: weightsFile).lastPathComponent]
+    }
+
+    /// The backbone a head's weights file records (see `metadata`); nil when it records none.
+    public init?(metadata: [String: String]) {
+        guard let architecture = metadata["backbone.architecture"], let digest = metadata["backbone.weights_digest"] else {
+            return nil
+        }
+        self.init(architecture: architecture, weightsDigest: digest, weightsFile: metadata["backbone.weights_file"] ?? "?")
+    }
 }
 
 /// A CNN with pretrained weights whose named layer outputs the pipeline shares between stages.

@@ -13,4 +13,11 @@ public struct StageContext: Sendable {
     public init(backbone: (any Backbone)? = nil, hasProposer: Bool = false) {
         (self.backbone, self.hasProposer) = (backbone, hasProposer)
     }
+
+    /// The pipeline's backbone if it runs `identity` (the network and weights a head was trained
+    /// on), so the head shares its pass; nil when the pipeline has no backbone or another one,
+    /// and the head must bring its own.
+    public func sharedBackbone(matching identity: BackboneIdentity) -> (any Backbone)? {
+        backbone.flatMap { $0.identity == identity ? $0 : nil }
+    }
 }

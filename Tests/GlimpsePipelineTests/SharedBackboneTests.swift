@@ -128,3 +128,32 @@ enum CNNBackboneFeatures {
 enum ArchitecturePreprocessing {
     static let squeezenet = Architecture.squeezenet.defaultPreprocessing.metadata
 }
+
+@Suite("Backbone identity")
+struct BackboneIdentityTests {
+    @Test func identityIsTheArchitectureAndTheWeightBytesNotThePath() {
+        let a = BackboneIdentity(architecture: "squeezenet", weightsDigest: "0123456789abcdef", weightsFile: "a/w.safetensors")
+        let copy = BackboneIdentity(architecture: "squeezenet", weightsDigest: "0123456789abcdef", weightsFile: "b/copy.safetensors")
+        let other = BackboneIdentity(architecture: "squeezenet", weightsDigest: "fedcba9876543210", weightsFile: "a/w.safetensors")
+        #expect(a == copy && Set([a, copy]).count == 1)
+        #expect(a != other)
+        #expect(a != BackboneIdentity(architecture: "deepconvnet", weightsDigest: "0123456789abcdef", weightsFile: "a/w.safetensors"))
+    }
+
+    @Test func aHeadFileRecordsItsBackboneInItsMetadata() throws {
+        let identity = BackboneIdentity(architecture: "deepconvnet", weightsDigest: "00000000000000ff", weightsFile: "/x/digits.safetensors")
+        #expect(BackboneIdentity(metadata: identity.metadata) == identity)
+        #expect(identity.metadata["backbone.weights_file"] == "digits.safetensors")
+        #expect(BackboneIdentity(metadata: ["backbone.architecture": "squeezenet"]) == nil)
+    }
+
+    @Test func theContextSharesOnlyTheMatchingBackbone() throws {
+        let backbone = try CNNBackbone(weights: SharedBackboneTests.weights)
+        let context = StageContext(backbone: backbone)
+        #expect(context.sharedBackbone(matching: backbone.identity) != nil)
+        var other = backbone.identity
+        other.weightsDigest = "0000000000000000"
+        #expect(context.sharedBackbone(matching: other) == nil)
+        #expect(StageContext().sharedBackbone(matching: backbone.identity) == nil)
+    }
+}
