@@ -16,8 +16,9 @@ import GlimpseSerialization
 import GlimpseTensor
 
 /// Called between backward and update with the step index (from 0) and the gradients keyed by
-/// parameter name; whatever it leaves in the map is what the optimizer applies. This is where a
-/// data-parallel run all-reduces its gradients.
+/// parameter name, each shaped like its parameter; whatever it leaves in the map is what the
+/// optimizer applies (a name it removes is not updated this step). This is where a data-parallel
+/// run all-reduces its gradients.
 public typealias GradientHook = (_ step: Int, _ gradients: inout [String: Tensor]) -> Void
 
 /// Trains `Task.Model` on a `TrainingTask` with any optimizer, checkpointing after every epoch.

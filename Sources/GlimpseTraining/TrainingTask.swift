@@ -52,13 +52,13 @@ extension TrainingTask {
 
 /// What a task's training step computed on one batch, before the update.
 public struct TaskStep {
-    /// The mean loss over the batch.
+    /// The mean loss over the batch (a multi-part loss reports its total here, its parts in `metricSums`).
     public var loss: Float
     /// The number of examples in the batch (weights the loss in the epoch's mean).
     public var examples: Int
     /// Sums over the batch of the task's metrics (`["correct": 37]`); the trainer averages them per example.
     public var metricSums: [String: Double]
-    /// The loss gradient of every trainable parameter, keyed by parameter name.
+    /// The loss gradient of every trainable parameter, keyed by parameter name, each shaped like its parameter.
     public var gradients: Gradients
 
     /// Creates the result of one step.
