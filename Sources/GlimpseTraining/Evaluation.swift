@@ -1,5 +1,6 @@
 // Evaluation: accuracy and the confusion matrix of a classifier over a labelled set.
 
+import GlimpseData
 import GlimpseNN
 import GlimpseTensor
 
@@ -43,6 +44,16 @@ public struct ClassificationReport: Sendable, Equatable {
 
 /// Runs a classifier over batches and tallies its predictions.
 public enum ClassifierEvaluation {
+    /// Accuracy and confusion matrix of `model` (`[N, C, H, W]` images to `[N, K]` logits) on
+    /// `dataset`, `batchSize` images at a time.
+    public static func evaluate(_ model: some Layer, on dataset: some ClassificationData, batchSize: Int = 500,
+                                halfPrecisionActivations: Bool = false) -> ClassificationReport {
+        evaluate(model, count: dataset.count, classes: dataset.classCount, batchSize: batchSize,
+                 halfPrecisionActivations: halfPrecisionActivations) { range in
+            dataset.batch(range)
+        }
+    }
+
     /// Evaluates `model` on `count` images fetched batch by batch.
     ///
     /// - Parameters:

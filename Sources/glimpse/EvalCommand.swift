@@ -50,7 +50,7 @@ struct EvalMNIST: ParsableCommand {
             try model.load(from: file)
             let testSet = try MNISTDataset(directory: directory, split: .test)
             let start = ProgressReporter.now()
-            let full = MNISTTrainer.evaluate(model, on: testSet)
+            let full = ClassifierEvaluation.evaluate(model, on: testSet)
             let seconds = ProgressReporter.now() - start
             print("weights: \(weightsPath)")
             if let trained = file.metadata["command"] { print("trained by: \(trained)") }
@@ -58,7 +58,7 @@ struct EvalMNIST: ParsableCommand {
             print(String(format: "float32 accuracy: %.2f%% (%d/%d)", 100 * full.accuracy, full.correct, full.total))
             var shown = full
             if precision == "f16" {
-                let half = MNISTTrainer.evaluate(model.roundedToHalf(), on: testSet, halfPrecisionActivations: true)
+                let half = ClassifierEvaluation.evaluate(model.roundedToHalf(), on: testSet, halfPrecisionActivations: true)
                 let changed = zip(full.predictions, half.predictions).filter { $0 != $1 }.count
                 print(String(format: "float16 accuracy: %.2f%% (%d/%d), change %+.2f points; %d of %d predictions differ from float32",
                              100 * half.accuracy, half.correct, half.total, 100 * (half.accuracy - full.accuracy),

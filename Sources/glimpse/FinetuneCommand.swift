@@ -22,8 +22,11 @@ struct FinetuneCommand: ParsableCommand {
             The head (--new-head, default fc2 or conv10) starts from a fresh initialisation with one \
             output per class; every other parameter starts from --weights. --freeze takes \
             parameter-name prefixes (conv1,fire2) or all-but-head; frozen parameters get no update, \
-            and no gradient is computed below the lowest trainable layer. Checkpoints and --resume \
-            work as in `glimpse train mnist`.
+            and no gradient is computed below the lowest trainable layer. Digit augmentation \
+            (--augment: shifts and rotations) is on by default for gray images (IDX files, folders \
+            read by deepconvnet) and off for colour photos (squeezenet), which take --flip and \
+            --crop-scale instead. --optimizer picks the update rule (default adam). Checkpoints and \
+            --resume work as in `glimpse train mnist`.
             """)
 
     @Option(help: "Network: deepconvnet or squeezenet.")
@@ -74,7 +77,6 @@ struct FinetuneCommand: ParsableCommand {
     func run() throws {
         let threads = compute.apply()
         var config = TrainingConfig()
-        recipe.apply(to: &config)
         config.architecture = architecture
         config.validation = validation
         let pretrained = ProjectPaths.resolve(weightsPath)
@@ -86,6 +88,7 @@ struct FinetuneCommand: ParsableCommand {
         let description = (fromScratch ? "\(model) trained from scratch"
                                        : "\(model) fine-tuned from \(URL(fileURLWithPath: pretrained).lastPathComponent)")
         try exitOnError {
+            try recipe.apply(to: &config)
             let directory = ProjectPaths.resolve(data)
             var training = ClassifierRun<MNISTDataset>(
                 config: config, data: data, output: output, checkpoint: runOptions.checkpointPath(for: output),

@@ -23,9 +23,10 @@ struct TrainMNIST: ParsableCommand {
         discussion: """
             The last --validation training images are held out to validate on after every epoch; the \
             test set is evaluated once, at the end, and recorded in the weights file's metadata. \
-            A checkpoint (weights, Adam state, generator state, epoch) is written atomically after every \
-            epoch; --resume continues from it and ends with the same weights as an uninterrupted run \
-            with the same settings and --threads.
+            A checkpoint (weights, the optimizer's name, hyperparameters and state, generator state, \
+            epoch, step) is written atomically after every epoch; --resume continues from it and ends \
+            with the same weights as an uninterrupted run with the same settings and --threads. \
+            Digit augmentation (random shifts and rotations) is on unless --no-augment.
             """)
 
     @Option(help: "Folder with the four IDX files (MNIST or Fashion-MNIST names, .gz or not).")
@@ -45,9 +46,9 @@ struct TrainMNIST: ParsableCommand {
     func run() throws {
         let threads = compute.apply()
         var config = TrainingConfig()
-        recipe.apply(to: &config)
         config.validation = validation
         try exitOnError {
+            try recipe.apply(to: &config)
             let directory = ProjectPaths.resolve(data)
             let trainSet = try MNISTDataset(directory: directory, split: .train)
             let testSet = try MNISTDataset(directory: directory, split: .test)
@@ -65,16 +66,20 @@ struct RecipeOptions: ParsableArguments {
     var epochs = 20
     @Option(help: "Images per step.")
     var batchSize = 100
-    @Option(help: "Adam's base learning rate.")
+    @OptionGroup var optimizer: OptimizerOptions
+    @Option(help: "The optimizer's base learning rate.")
     var learningRate: Float = 0.001
-    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
+    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75% of the steps after warm-up).")
     var schedule = "cosine"
     @Option(help: "Epochs of linear learning-rate warm-up.")
     var warmupEpochs = 0
     @Option(help: "Seed for initialisation, data order, augmentation and dropout.")
     var seed: UInt64 = 1
-    @Flag(inversion: .prefixedNo, help: "Random shifts (±2 px) and rotations (±10°) of training images.")
-    var augment = true
+    @Flag(inversion: .prefixedNo, help: """
+        Random shifts (±2 px) and rotations (±10°) of training images, made for digits \
+        (default: on for gray images, IDX files and folders read by deepconvnet; off for colour photos).
+        """)
+    var augment: Bool?
     @Flag(help: "Mirror half of the training images left to right (photos; not for digits).")
     var flip = false
     @Option(help: "Random resized crops keeping at least this fraction of a training image's area, e.g. 0.5 (1: off).")
@@ -97,7 +102,8 @@ struct RecipeOptions: ParsableArguments {
     }
 
     /// Copies the recipe into a trainer configuration.
-    func apply(to config: inout TrainingConfig) {
+    func apply(to config: inout TrainingConfig) throws {
+        config.optimizer = try optimizer.choice()
         config.epochs = epochs
         config.batchSize = batchSize
         config.learningRate = learningRate
@@ -128,8 +134,8 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// One training run as the commands drive it: the epoch loop with progress and checkpoints, the
-/// final test, and the weights with their metadata.
+/// One training run as the commands drive it: the library's `Trainer` with progress drawn from its
+/// events, then the final test, and the weights with their metadata.
 struct ClassifierRun<Data: ClassificationData> {
     var config: TrainingConfig
     /// The data's description for logs and metadata (a folder).
@@ -149,62 +155,55 @@ struct ClassifierRun<Data: ClassificationData> {
         let progress = ProgressReporter(quiet: quiet)
         var trainer = try ClassifierTrainer(config: config, trainSet: trainSet)
         let outputURL = URL(fileURLWithPath: output)
-        let checkpointURL = URL(fileURLWithPath: checkpoint)
         try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var history = [String]()
-        var trainingSeconds = 0.0
-        if resume {
-            let saved = try Checkpoint(contentsOf: checkpointURL)
-            try trainer.resume(from: saved, path: checkpoint)
-            history = saved.metadata["history"].map { $0.split(separator: ";").map(String.init) } ?? []
-            trainingSeconds = Double(saved.metadata["training_seconds"] ?? "0") ?? 0
-            progress.log("resumed from \(checkpoint) after epoch \(trainer.epoch) of \(config.epochs)")
-        } else if FileManager.default.fileExists(atPath: checkpoint) {
+        if !resume && FileManager.default.fileExists(atPath: checkpoint) {
             progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
         }
         progress.log("training \(config.architecture.rawValue) (\(trainer.model.parameterCount) parameters, \(trainSet.classCount) classes)"
-                     + " on \(trainer.training.count) images from \(data), validating on \(trainer.validation?.count ?? 0);"
-                     + " \(threads) thread(s), seed \(config.seed)"
+                     + " on \(trainer.task.training.count) images from \(data), validating on \(trainer.task.validation?.count ?? 0);"
+                     + " \(trainer.optimizer.name), \(threads) thread(s), seed \(config.seed)"
+                     + (trainer.metadata["train.augment"] == "true" ? ", digit augmentation" : "")
                      + (config.pretrained.map { ", starting from \($0)" } ?? "")
                      + (config.freeze.isEmpty ? "" : ", frozen: \(config.freeze.joined(separator: ","))"))
-        while trainer.epoch < config.epochs {
-            let summary = try trainer.trainEpoch(progress: progress)
-            trainingSeconds += summary.seconds
-            let validationText = summary.validationAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a"
-            history.append(String(format: "%d:%.5f:%.5f:%@", summary.epoch, summary.loss, summary.trainingAccuracy, validationText))
-            progress.log(String(format: "epoch %d/%d  loss %.4f  train %.2f%%  validation %@  %.1f s (%.0f img/s)",
-                                summary.epoch, config.epochs, summary.loss, 100 * summary.trainingAccuracy, validationText,
-                                summary.seconds, summary.imagesPerSecond))
-            try trainer.checkpoint(extraMetadata: ["history": history.joined(separator: ";"),
-                                                   "training_seconds": String(format: "%.1f", trainingSeconds)])
-                .write(to: checkpointURL)
+        let epochs = config.epochs
+        let record = try trainer.run(checkpointFile: URL(fileURLWithPath: checkpoint), resume: resume) { event in
+            switch event {
+            case .resumed(_, let epoch):
+                progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
+            case .step(let state):
+                progress.update(label: "epoch \(state.epoch)/\(state.epochs)", done: state.done, total: state.total,
+                                rate: state.examplesPerSecond,
+                                fields: String(format: "loss %.4f acc %.2f%%", state.loss, 100 * (state.metrics["accuracy"] ?? 0)))
+            case .epochEnded(let summary):
+                let validationText = summary.validationAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a"
+                progress.log(String(format: "epoch %d/%d  loss %.4f  train %.2f%%  validation %@  %.1f s (%.0f img/s)",
+                                    summary.epoch, epochs, summary.loss, 100 * summary.trainingAccuracy, validationText,
+                                    summary.seconds, summary.examplesPerSecond))
+            }
         }
         let batchSize = config.architecture.evaluationBatchSize
-        let test = testSet.map { ClassifierTrainer<Data>.evaluate(trainer.model, on: $0, batchSize: batchSize) }
-        let validationAccuracy = trainer.validation.map {
-            ClassifierTrainer<Data>.evaluate(trainer.model, on: $0, batchSize: batchSize).accuracy
-        }
-        var metadata = config.metadata.merging(extraMetadata) { a, _ in a }
+        let test = testSet.map { ClassifierEvaluation.evaluate(trainer.model, on: $0, batchSize: batchSize) }
+        let validationAccuracy = trainer.task.validate(trainer.model)["accuracy"]
+        var metadata = trainer.metadata.merging(extraMetadata) { a, _ in a }
         metadata["model"] = modelDescription
         metadata["command"] = (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         metadata["data"] = data
         metadata["threads"] = String(threads)
         metadata["test_accuracy"] = test.map { String(format: "%.4f", $0.accuracy) } ?? "n/a"
         metadata["validation_accuracy"] = validationAccuracy.map { String(format: "%.4f", $0) } ?? "n/a"
-        metadata["training_seconds"] = String(format: "%.1f", trainingSeconds)
-        metadata["history"] = history.joined(separator: ";")
+        metadata["training_seconds"] = String(format: "%.1f", record.trainingSeconds)
+        metadata["history"] = record.history.joined(separator: ";")
         if metadata["layout"] == nil {
             metadata["layout"] = "PyTorch: conv OIHW, linear [out, in]; input [N, 1, 28, 28] scaled to [0, 1]"
         }
         try trainer.model.save(to: outputURL, metadata: metadata)
         if let test {
             print(String(format: "test accuracy %.2f%% (%d/%d) after %d epochs, %.0f s of training; weights in %@",
-                         100 * test.accuracy, test.correct, test.total, config.epochs, trainingSeconds, output))
+                         100 * test.accuracy, test.correct, test.total, config.epochs, record.trainingSeconds, output))
         } else {
             print(String(format: "validation accuracy %@ after %d epochs, %.0f s of training; weights in %@",
                          validationAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a", config.epochs,
-                         trainingSeconds, output))
+                         record.trainingSeconds, output))
         }
     }
 }

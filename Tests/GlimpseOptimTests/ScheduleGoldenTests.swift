@@ -37,6 +37,14 @@ struct ScheduleGoldenTests {
         #expect(isClose(rates(StepSchedule(base: 0.1, stepSize: 3, gamma: 0.5), 11), expected))
     }
 
+    /// MultiStepLR(milestones=[2, 5], gamma=0.1) from lr 0.1 by its definition (torch was not at
+    /// hand for this one): the rate is multiplied by gamma at each milestone step.
+    @Test func milestonesMatchMultiStepLR() {
+        let expected: [Float] = [0.1, 0.1, 0.01, 0.01, 0.01, 0.001, 0.001]
+        #expect(isClose(rates(StepSchedule(base: 0.1, milestones: [2, 5], gamma: 0.1), 7), expected))
+        #expect(StepSchedule(base: 0.1, milestones: [], gamma: 0.1).learningRate(atStep: 100) == 0.1)
+    }
+
     @Test func cosineMatchesCosineAnnealingLR() {
         let expected: [Float] = [0.1, 0.0962320369, 0.0855017857, 0.0694428299, 0.0505, 0.0315571701,
                                  0.0154982143, 0.00476796314, 0.001]

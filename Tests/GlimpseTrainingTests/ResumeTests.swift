@@ -5,6 +5,7 @@ import Foundation
 import GlimpseModels
 import GlimpseData
 import GlimpseNN
+import GlimpseSerialization
 import GlimpseTensor
 import GlimpseTraining
 import Testing
@@ -34,14 +35,15 @@ struct ResumeTests {
         return config
     }
 
-    @Test func resumedRunEqualsUninterruptedRun() throws {
+    @Test(arguments: [OptimizerChoice.Kind.adam, .momentum])
+    func resumedRunEqualsUninterruptedRun(optimizer: OptimizerChoice.Kind) throws {
         let trainSet = try MNISTDataset(directory: mnistDirectory, split: .train)
-        let config = Self.smallConfig()
-        let progress = ProgressReporter(quiet: true)
+        var config = Self.smallConfig()
+        config.optimizer = OptimizerChoice(optimizer)
 
         var uninterrupted = try MNISTTrainer(config: config, trainSet: trainSet)
-        _ = try uninterrupted.trainEpoch(progress: progress)
-        _ = try uninterrupted.trainEpoch(progress: progress)
+        _ = uninterrupted.trainEpoch()
+        _ = uninterrupted.trainEpoch()
 
         // The "killed" run: one epoch, its checkpoint on disk, then the process is gone.
         let directory = try temporaryDirectory()
@@ -49,16 +51,17 @@ struct ResumeTests {
         let path = directory.appendingPathComponent("run.checkpoint.safetensors")
         do {
             var first = try MNISTTrainer(config: config, trainSet: trainSet)
-            _ = try first.trainEpoch(progress: progress)
+            _ = first.trainEpoch()
             try first.checkpoint().write(to: path)
         }
         var resumed = try MNISTTrainer(config: config, trainSet: trainSet)
         try resumed.resume(from: Checkpoint(contentsOf: path), path: path.path)
         #expect(resumed.epoch == 1 && resumed.step == 6)
-        _ = try resumed.trainEpoch(progress: progress)
+        _ = resumed.trainEpoch()
 
         #expect(resumed.model.state == uninterrupted.model.state)
-        #expect(resumed.optimizer.state == uninterrupted.optimizer.state)
+        #expect(resumed.optimizer.name == optimizer.rawValue)
+        #expect(!resumed.optimizer.state.isEmpty && resumed.optimizer.state == uninterrupted.optimizer.state)
         #expect(resumed.random == uninterrupted.random)
         #expect(resumed.step == uninterrupted.step)
         // And the run actually trained: the weights moved from their initial values.
@@ -70,13 +73,30 @@ struct ResumeTests {
         var config = Self.smallConfig()
         config.epochs = 1
         var trainer = try MNISTTrainer(config: config, trainSet: trainSet)
-        _ = try trainer.trainEpoch(progress: ProgressReporter(quiet: true))
+        _ = trainer.trainEpoch()
         let checkpoint = trainer.checkpoint()
         config.seed = 12
         var other = try MNISTTrainer(config: config, trainSet: trainSet)
         #expect(throws: TrainingError.checkpointMismatch(path: "x", key: "train.seed", checkpoint: "11", requested: "12")) {
             try other.resume(from: checkpoint, path: "x")
         }
+    }
+
+    @Test func commandLineResumeWithAnotherOptimizerFailsNamingTheCheckpoint() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("net.safetensors").path
+        let common = ["train", "mnist", "--data", mnistDirectory, "--epochs", "1", "--limit", "300", "--validation", "100",
+                      "--output", output, "--quiet", "--threads", "2"]
+        let first = try runGlimpse(common + ["--optimizer", "momentum", "--momentum", "0.8"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let weights = try SafetensorsFile(contentsOf: URL(fileURLWithPath: output)).metadata
+        #expect(weights["train.optimizer"] == "momentum" && weights["train.optimizer.momentum"] == "0.8")
+        #expect(weights["train.augment"] == "true", "digit augmentation is on by default for IDX digits")
+        let again = try runGlimpse(common + ["--resume"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("net.checkpoint.safetensors") && again.stderr.contains("optimizer momentum")
+                && again.stderr.contains("asks for adam"), "\(again.stderr)")
     }
 
     @Test func brokenCheckpointNamesTheFile() throws {

@@ -1,0 +1,40 @@
+// The optimizer options of every training command: the update rule by name and the
+// hyperparameters that apply to it (the learning rate and its schedule are the recipe's).
+
+import ArgumentParser
+import GlimpseTraining
+
+/// `--optimizer NAME` and its hyperparameters.
+struct OptimizerOptions: ParsableArguments {
+    @Option(name: .customLong("optimizer"), help: "Update rule: sgd, momentum, nesterov, adagrad, rmsprop or adam.")
+    var name = "adam"
+    @Option(help: "Momentum coefficient (momentum, nesterov).")
+    var momentum: Float = 0.9
+    @Option(help: "Adam's decay of the mean gradient.")
+    var beta1: Float = 0.9
+    @Option(help: "Adam's decay of the mean squared gradient.")
+    var beta2: Float = 0.999
+    @Option(help: "RMSProp's decay of the mean squared gradient.")
+    var alpha: Float = 0.99
+    @Option(help: "L2 penalty added to every gradient (any optimizer).")
+    var weightDecay: Float = 0
+
+    func validate() throws {
+        do {
+            try choice().validate()
+        } catch let error as TrainingError {
+            throw ValidationError("--optimizer: \(error)")
+        }
+    }
+
+    /// The optimizer the options name, with their hyperparameters.
+    func choice() throws -> OptimizerChoice {
+        var choice = try OptimizerChoice(named: name)
+        choice.momentum = momentum
+        choice.beta1 = beta1
+        choice.beta2 = beta2
+        choice.alpha = alpha
+        choice.weightDecay = weightDecay
+        return choice
+    }
+}
