@@ -20,7 +20,6 @@ let package = Package(
         .library(name: "GlimpseImaging", targets: ["GlimpseImaging"]),
         .library(name: "GlimpseStages", targets: ["GlimpseStages"]),
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
-        .library(name: "GlimpseData", targets: ["GlimpseData"]),
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
         .library(name: "GlimpseProposals", targets: ["GlimpseProposals"]),
         .library(name: "GlimpseDatasets", targets: ["GlimpseDatasets"]),
@@ -44,10 +43,9 @@ let package = Package(
         .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "GlimpseImaging", "CZlib"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseTraining",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData", "GlimpseImaging"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseDatasets", "GlimpseImaging"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .target(name: "GlimpseStages", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -64,13 +62,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "GlimpseDatasets",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseData"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "CZlib"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
-                "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
+                "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim",
                 "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
                 "GlimpseDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -96,14 +94,13 @@ let package = Package(
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
         .testTarget(
             name: "GlimpseProposalsTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages", "GlimpseProposals"]),
-        .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData"]),
         .testTarget(
             name: "GlimpseTrainingTests",
-            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseData", "GlimpseImaging", "GlimpseTraining"],
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseOptim", "GlimpseDatasets", "GlimpseImaging", "GlimpseTraining"],
             exclude: ["Golden"]),
         .testTarget(
             name: "GlimpseDatasetsTests",
-            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseData", "GlimpseDatasets"],
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseDatasets"],
             exclude: ["pycocotools"]),
     ],
     swiftLanguageModes: [.v5]

@@ -20,7 +20,6 @@
 // train 50,000..<60,000, test from MNIST test. Scene i of split s draws from
 // `SeededGenerator(seed: seed).derived(s.number << 32 | i)`: separate streams per split.
 
-import GlimpseData
 import GlimpseImaging
 import GlimpseTensor
 

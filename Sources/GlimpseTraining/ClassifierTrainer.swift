@@ -9,7 +9,7 @@
 // run (at the same `--threads`, which fixes how gradient sums are split and added).
 
 import Foundation
-import GlimpseData
+import GlimpseDatasets
 import GlimpseNN
 import GlimpseOptim
 import GlimpseSerialization

@@ -2,7 +2,7 @@
 
 import ArgumentParser
 import Foundation
-import GlimpseData
+import GlimpseDatasets
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

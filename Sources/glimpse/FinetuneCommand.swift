@@ -3,7 +3,7 @@
 
 import ArgumentParser
 import Foundation
-import GlimpseData
+import GlimpseDatasets
 import GlimpseImaging
 import GlimpseSerialization
 import GlimpseTraining

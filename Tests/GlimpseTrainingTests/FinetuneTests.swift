@@ -2,7 +2,7 @@
 // as loaded, the rest train.
 
 import Foundation
-import GlimpseData
+import GlimpseDatasets
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

@@ -3,7 +3,7 @@
 // backbone left bit for bit as shipped.
 
 import Foundation
-import GlimpseData
+import GlimpseDatasets
 import GlimpseImaging
 import GlimpseNN
 import GlimpseSerialization

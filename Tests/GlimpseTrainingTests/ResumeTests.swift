@@ -2,7 +2,7 @@
 // ends with exactly the weights, optimizer state and generator of an uninterrupted run.
 
 import Foundation
-import GlimpseData
+import GlimpseDatasets
 import GlimpseNN
 import GlimpseTensor
 import GlimpseTraining

@@ -3,7 +3,7 @@
 
 import Testing
 import GlimpseTensor
-@testable import GlimpseData
+@testable import GlimpseDatasets
 
 @Suite final class MNISTTests {
     /// A fresh directory for this test's files, removed when the test ends.
