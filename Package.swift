@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "glimpse", targets: ["glimpse"]),
         .library(name: "GlimpseTensor", targets: ["GlimpseTensor"]),
+        .library(name: "GlimpseFiles", targets: ["GlimpseFiles"]),
         .library(name: "GlimpseSerialization", targets: ["GlimpseSerialization"]),
         .library(name: "GlimpseNN", targets: ["GlimpseNN"]),
         .library(name: "GlimpseOptim", targets: ["GlimpseOptim"]),
@@ -39,10 +40,11 @@ let package = Package(
 
         // MARK: - Public API
         .target(name: "GlimpseTensor", dependencies: ["CBLAS", "CMalloc"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseFiles", dependencies: ["CFileSystem"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor", "GlimpseFiles"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "GlimpseFiles", "CPNG", "CJPEG"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseTraining",
             dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseDatasets", "GlimpseImaging"],
@@ -56,19 +58,19 @@ let package = Package(
             name: "GlimpsePipeline",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseTraining", "GlimpseImaging", "GlimpseStages",
-                "GlimpseProposals", "CFileSystem", .product(name: "Yams", package: "Yams"),
+                "GlimpseProposals", "GlimpseFiles", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .target(
             name: "GlimpseDatasets",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "CZlib"],
+            dependencies: ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "CZlib"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
-                "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim",
+                "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim",
                 "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
                 "GlimpseDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -85,7 +87,8 @@ let package = Package(
         // MARK: - Tests
         .target(name: "GlimpseTestSupport", path: "Tests/GlimpseTestSupport"),
         .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"]),
-        .testTarget(name: "GlimpseSerializationTests", dependencies: ["GlimpseTensor", "GlimpseSerialization"]),
+        .testTarget(name: "GlimpseFilesTests", dependencies: ["GlimpseFiles"]),
+        .testTarget(name: "GlimpseSerializationTests", dependencies: ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization"]),
         .testTarget(name: "GlimpseNNTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN"], exclude: ["Golden"]),
         .testTarget(name: "GlimpseOptimTests", dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseOptim"]),
         .testTarget(

@@ -9,7 +9,7 @@
 
 import Foundation
 import GlimpseImaging
-import GlimpseSerialization
+import GlimpseFiles
 import GlimpseTensor
 
 /// How a run behaves.
@@ -94,7 +94,7 @@ public final class BatchRunner: @unchecked Sendable {
         var lastSync = DispatchTime.now().uptimeNanoseconds
         func flush() throws {
             guard !pending.isEmpty else { return }
-            OutputFile.syncFileSystem(of: options.output)
+            AtomicFile.syncFileSystem(of: options.output)
             for entry in pending { try ledger.append(entry) }
             pending.removeAll()
             lastSync = DispatchTime.now().uptimeNanoseconds
