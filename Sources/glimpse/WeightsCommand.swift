@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseImaging
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor
@@ -17,7 +18,7 @@ struct WeightsCommand: ParsableCommand {
     static let models: [String: (make: () -> Sequential, preprocessing: [String: String])] = [
         "squeezenet1.1": ({ SqueezeNet.make() }, [
             "preprocess.input_size": "227", "preprocess.resize": "bilinear",
-            "preprocess.channel_order": "BGR", "preprocess.mean": "103.939,116.779,123.68", "preprocess.scale": "1",
+            "preprocess.channel_order": "BGR", "preprocess.mean": ImagePreprocessing.caffeBGRMean.map { "\($0)" }.joined(separator: ","), "preprocess.scale": "1",
         ]),
         "deepconvnet": ({ DeepConvNet.make(seed: 0) }, [
             "preprocess.input_size": "28", "preprocess.channel_order": "gray", "preprocess.scale": "0.00392156862745098",

@@ -83,3 +83,14 @@ func jpegRoundTripIsClose(channels: Int, progressive: Bool) throws {
         #expect(error.description.hasSuffix(": No such file or directory"))
     }
 }
+
+@Test func detectingAFileReadsOnlyItsSignature() throws {
+    let directory = try TestFiles.temporaryDirectory()
+    try ImageFile.write(patternImage(width: 4, height: 3, channels: 3), to: directory + "/png-named.jpg", format: .png)
+    #expect(try ImageFormat.detect(fileAt: directory + "/png-named.jpg") == .png)
+    try ImageFile.write(patternImage(width: 4, height: 3, channels: 3), to: directory + "/a.jpeg")
+    #expect(try ImageFormat.detect(fileAt: directory + "/a.jpeg") == .jpeg)
+    try Data("not an image".utf8).write(to: URL(fileURLWithPath: directory + "/notes.png"))
+    #expect(try ImageFormat.detect(fileAt: directory + "/notes.png") == nil)
+    #expect(throws: ImagingError.self) { try ImageFormat.detect(fileAt: directory + "/missing.png") }
+}
