@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "glimpse", targets: ["glimpse"]),
         .library(name: "GlimpseTensor", targets: ["GlimpseTensor"]),
+        .library(name: "GlimpseFiles", targets: ["GlimpseFiles"]),
         .library(name: "GlimpseSerialization", targets: ["GlimpseSerialization"]),
         .library(name: "GlimpseNN", targets: ["GlimpseNN"]),
         .library(name: "GlimpseOptim", targets: ["GlimpseOptim"]),
@@ -23,7 +24,6 @@ let package = Package(
         .library(name: "GlimpseClassification", targets: ["GlimpseClassification"]),
         .library(name: "GlimpseRegistry", targets: ["GlimpseRegistry"]),
         .library(name: "GlimpsePipeline", targets: ["GlimpsePipeline"]),
-        .library(name: "GlimpseData", targets: ["GlimpseData"]),
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
         .library(name: "GlimpseProposals", targets: ["GlimpseProposals"]),
         .library(name: "GlimpseDatasets", targets: ["GlimpseDatasets"]),
@@ -43,17 +43,17 @@ let package = Package(
 
         // MARK: - Public API
         .target(name: "GlimpseTensor", dependencies: ["CBLAS", "CMalloc"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseFiles", dependencies: ["CFileSystem"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor", "GlimpseFiles"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "CPNG", "CJPEG"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "GlimpseData", dependencies: ["GlimpseTensor", "GlimpseImaging", "CZlib"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseImaging", dependencies: ["GlimpseTensor", "GlimpseFiles", "CPNG", "CJPEG"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseModels", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseImaging"],
             exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseTraining",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseOptim", "GlimpseData", "GlimpseImaging"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseOptim", "GlimpseDatasets", "GlimpseImaging"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .target(name: "GlimpseStages", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -69,7 +69,7 @@ let package = Package(
             name: "GlimpsePipeline",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseStages",
-                "CFileSystem", .product(name: "Yams", package: "Yams"),
+                "GlimpseFiles", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
@@ -80,13 +80,13 @@ let package = Package(
             exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseDatasets",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseData"],
+            dependencies: ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "CZlib"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
-                "GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim", "GlimpseData",
+                "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim",
                 "GlimpseModels", "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
                 "GlimpseClassification", "GlimpseRegistry", "GlimpseDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -103,7 +103,8 @@ let package = Package(
         // MARK: - Tests
         .target(name: "GlimpseTestSupport", path: "Tests/GlimpseTestSupport"),
         .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"]),
-        .testTarget(name: "GlimpseSerializationTests", dependencies: ["GlimpseTensor", "GlimpseSerialization"]),
+        .testTarget(name: "GlimpseFilesTests", dependencies: ["GlimpseFiles"]),
+        .testTarget(name: "GlimpseSerializationTests", dependencies: ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization"]),
         .testTarget(name: "GlimpseNNTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels"], exclude: ["Golden"]),
         .testTarget(name: "GlimpseModelsTests", dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels"]),
         .testTarget(name: "GlimpseOptimTests", dependencies: ["GlimpseTensor", "GlimpseNN", "GlimpseOptim"]),
@@ -116,14 +117,13 @@ let package = Package(
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),
         .testTarget(
             name: "GlimpseProposalsTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseStages", "GlimpseProposals"]),
-        .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseTensor", "GlimpseImaging", "GlimpseData"]),
         .testTarget(
             name: "GlimpseTrainingTests",
-            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseModels", "GlimpseOptim", "GlimpseData", "GlimpseImaging", "GlimpseTraining"],
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseModels", "GlimpseOptim", "GlimpseDatasets", "GlimpseImaging", "GlimpseTraining"],
             exclude: ["Golden"]),
         .testTarget(
             name: "GlimpseDatasetsTests",
-            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseData", "GlimpseDatasets"],
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseDatasets"],
             exclude: ["pycocotools"]),
     ],
     swiftLanguageModes: [.v5]

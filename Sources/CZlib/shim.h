@@ -1,2 +1,2 @@
-// CZlib: zlib (Debian package zlib1g-dev). Only GlimpseData/Gzip.swift imports this module.
+// CZlib: zlib (Debian package zlib1g-dev). Only GlimpseDatasets/Gzip.swift imports this module.
 #include <zlib.h>

@@ -45,7 +45,7 @@ public enum CaptionGrammar {
         precondition(!objects.isEmpty, "CaptionGrammar: a scene needs at least one object")
         var g = Builder(objects: objects, background: background, size: imageSize)
         var forms = [0, 1, 2, 3, 4, 5]
-        for i in stride(from: forms.count - 1, to: 0, by: -1) { forms.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        rng.shuffle(&forms)
         var out = [String]()
         for form in forms {
             let caption = g.caption(form: form, using: &rng)

@@ -1,7 +1,7 @@
 // DatasetFiles: file-system helpers shared by the readers and writers, with errors that name the file.
 
 import Foundation
-import GlimpseSerialization
+import GlimpseFiles
 
 /// Reading and atomically writing annotation files.
 enum DatasetFiles {
@@ -13,7 +13,7 @@ enum DatasetFiles {
         return [UInt8](data)
     }
 
-    /// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
+    /// Writes `bytes` through `AtomicFile`; throws `.unwritable` naming `path`.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws(DatasetError) {
         do {
             try AtomicFile.write(bytes, to: URL(fileURLWithPath: path))

@@ -3,7 +3,8 @@
 // and evaluators take "a source" and never parse formats themselves.
 //
 // Items are loaded on demand by index; the order and the batches are plain index arrays made
-// from a seed, so a run is reproducible and a checkpoint can store (seed, epoch, position).
+// from a seed (`IndexedDataset.epochOrder`, `batches`), so a run is reproducible and a
+// checkpoint can store (seed, epoch, position).
 
 import GlimpseImaging
 import GlimpseTensor
@@ -31,47 +32,14 @@ public struct LabelledImage: Sendable, Equatable {
     }
 }
 
-/// A collection of labelled images addressed by index `0..<count`.
-public protocol LabelledImageSource: Sendable {
-    /// The number of items.
-    var count: Int { get }
-    /// Class names indexed by class id (id 0 is the background where the format has one; ids the
-    /// format does not use hold "").
-    var classNames: [String] { get }
+/// A collection of labelled images addressed by index `0..<count`, loaded item by item. Class
+/// names: id 0 is the background where the format has one; ids the format does not use hold "".
+public protocol LabelledImageSource: IndexedDataset {
     /// Loads item `index` (precondition: `0 <= index < count`); throws naming the file at fault.
     func item(at index: Int) throws(DatasetError) -> LabelledImage
 }
 
 extension LabelledImageSource {
-    /// A permutation of `0..<count` for `epoch`, the same for the same (seed, epoch) everywhere
-    /// (Fisher-Yates over `SeededGenerator(seed:).derived(epoch)`).
-    public func order(seed: UInt64, epoch: Int = 0) -> [Int] {
-        var generator = SeededGenerator(seed: seed).derived(UInt64(epoch))
-        var indices = Array(0..<count)
-        if indices.count > 1 {
-            for i in stride(from: indices.count - 1, to: 0, by: -1) {
-                let j = Int(generator.next() % UInt64(i + 1))
-                indices.swapAt(i, j)
-            }
-        }
-        return indices
-    }
-
-    /// The indices of one epoch cut into batches of `size` (the last one shorter unless
-    /// `dropLast`); shuffled by `order(seed:epoch:)`, or in file order when `seed` is nil.
-    public func batches(size: Int, seed: UInt64?, epoch: Int = 0, dropLast: Bool = false) -> [[Int]] {
-        precondition(size >= 1, "batches: size \(size) must be at least 1")
-        let indices = seed.map { order(seed: $0, epoch: epoch) } ?? Array(0..<count)
-        var out = [[Int]]()
-        var start = 0
-        while start < indices.count {
-            let end = min(start + size, indices.count)
-            if end - start == size || !dropLast { out.append(Array(indices[start..<end])) }
-            start = end
-        }
-        return out
-    }
-
     /// Loads the items of one batch, in the batch's order.
     public func items(_ indices: [Int]) throws(DatasetError) -> [LabelledImage] {
         var out = [LabelledImage]()

@@ -20,7 +20,6 @@
 // train 50,000..<60,000, test from MNIST test. Scene i of split s draws from
 // `SeededGenerator(seed: seed).derived(s.number << 32 | i)`: separate streams per split.
 
-import GlimpseData
 import GlimpseImaging
 import GlimpseTensor
 
@@ -167,7 +166,7 @@ public struct SceneGenerator: Sendable {
             for _ in 0..<30 {
                 let x = Int(rng.next() % UInt64(size - side + 1)), y = Int(rng.next() % UInt64(size - side + 1))
                 let stroke = BoundingBox(x0: Float(x + sx0), y0: Float(y + sy0), x1: Float(x + sx1), y1: Float(y + sy1))
-                if placed.allSatisfy({ Self.iou($0.stroke, stroke) <= 0.3 }) { position = (x, y); break }
+                if placed.allSatisfy({ $0.stroke.iou(stroke) <= 0.3 }) { position = (x, y); break }
             }
             guard let (px, py) = position else { break }
             // Paint: every earlier layer's weight shrinks by (1 - a).
@@ -221,11 +220,5 @@ public struct SceneGenerator: Sendable {
         var d: Float = 0
         for c in 0..<3 { d += (Float(a[c]) - b[c]) * (Float(a[c]) - b[c]) }
         return d.squareRoot()
-    }
-
-    static func iou(_ a: BoundingBox, _ b: BoundingBox) -> Float {
-        let w = max(0, min(a.x1, b.x1) - max(a.x0, b.x0)), h = max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
-        let inter = w * h
-        return inter / (a.area + b.area - inter)
     }
 }

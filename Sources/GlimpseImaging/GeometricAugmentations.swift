@@ -1,7 +1,7 @@
 // GeometricAugmentations: random crop, horizontal flip, rotation, shift and scale jitter.
 //
 // The augmentations the seed text lists for image classification, extended as detection
-// needs: each moves the boxes and label map with the pixels. Horizontal flip is opt-in per
+// needs: each moves the boxes, label map and instance masks with the pixels. Horizontal flip is opt-in per
 // pipeline, since it is wrong for tasks that are not left-right symmetric (text, digits).
 
 import GlimpseTensor
@@ -24,14 +24,13 @@ public struct RandomCrop: Augmentation {
         let cw = max(1, Int((Float(w) * generator.uniform(minScale, 1)).rounded()))
         let ch = max(1, Int((Float(h) * generator.uniform(minScale, 1)).rounded()))
         let x = Int(generator.nextUniform() * Float(w - cw + 1)), y = Int(generator.nextUniform() * Float(h - ch + 1))
-        let shifted = sample.boxes.map { box -> BoundingBox in
-            var b = box
-            b.x0 -= Float(x); b.x1 -= Float(x); b.y0 -= Float(y); b.y1 -= Float(y)
-            return b
-        }
-        return AnnotatedImage(image: sample.image.cropped(x: x, y: y, width: cw, height: ch),
-                              boxes: shifted.clipped(width: cw, height: ch),
-                              labels: sample.labels?.cropped(x: x, y: y, width: cw, height: ch))
+        return sample.moved(to: sample.image.cropped(x: x, y: y, width: cw, height: ch), clippingBoxes: true,
+                            box: { box in
+                                var b = box
+                                b.x0 -= Float(x); b.x1 -= Float(x); b.y0 -= Float(y); b.y1 -= Float(y)
+                                return b
+                            },
+                            plane: { $0.cropped(x: x, y: y, width: cw, height: ch, fill: $1) })
     }
 }
 
@@ -48,13 +47,13 @@ public struct HorizontalFlip: Augmentation {
     public func apply(_ sample: AnnotatedImage, using generator: inout SeededGenerator) -> AnnotatedImage {
         guard generator.nextUniform() < probability else { return sample }
         let w = Float(sample.image.width)
-        return AnnotatedImage(image: sample.image.flippedHorizontally(),
-                              boxes: sample.boxes.map { box in
-                                  var b = box
-                                  (b.x0, b.x1) = (w - box.x1, w - box.x0)
-                                  return b
-                              },
-                              labels: sample.labels?.flippedHorizontally())
+        return sample.moved(to: sample.image.flippedHorizontally(), clippingBoxes: false,
+                            box: { box in
+                                var b = box
+                                (b.x0, b.x1) = (w - box.x1, w - box.x0)
+                                return b
+                            },
+                            plane: { map, _ in map.flippedHorizontally() })
     }
 }
 
@@ -111,12 +110,12 @@ public struct ScaleJitter: Augmentation {
         let w = sample.image.width, h = sample.image.height
         let nw = max(1, Int((Float(w) * factor).rounded())), nh = max(1, Int((Float(h) * factor).rounded()))
         let sx = Float(nw) / Float(w), sy = Float(nh) / Float(h)
-        return AnnotatedImage(image: sample.image.resized(width: nw, height: nh),
-                              boxes: sample.boxes.map { box in
-                                  var b = box
-                                  b.x0 *= sx; b.x1 *= sx; b.y0 *= sy; b.y1 *= sy
-                                  return b
-                              },
-                              labels: sample.labels?.resized(width: nw, height: nh))
+        return sample.moved(to: sample.image.resized(width: nw, height: nh), clippingBoxes: false,
+                            box: { box in
+                                var b = box
+                                b.x0 *= sx; b.x1 *= sx; b.y0 *= sy; b.y1 *= sy
+                                return b
+                            },
+                            plane: { map, _ in map.resized(width: nw, height: nh) })
     }
 }

@@ -1,10 +1,10 @@
 // ImageFile: reading and writing image files, with the format told by the bytes.
 //
-// Writes are atomic: the encoded bytes go to a temporary file in the destination's
-// directory, which is then renamed over the destination, so a reader never sees half a file
-// and a crash never leaves one behind under the real name.
+// Writes are atomic, through GlimpseFiles' `AtomicFile`: a reader never sees half a file and a
+// crash never leaves one behind under the real name.
 
 import Foundation
+import GlimpseFiles
 
 /// Reads, inspects and writes PNG and JPEG files.
 public enum ImageFile {
@@ -78,34 +78,13 @@ public enum ImageFile {
         try writeAtomically(PNG.encode(labels, palette: palette, file: path), to: path)
     }
 
-    /// Writes bytes to a temporary file beside `path`, then renames it over `path`.
-    public static func writeAtomically(_ data: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else {
-            throw ImagingError(.unwritable, file: path, "cannot create \(temporary): \(String(cString: strerror(errno)))")
-        }
-        var written = 0
-        var failure: String?
-        data.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                written += n
-            }
-        }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        close(fd)
-        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw ImagingError(.unwritable, file: path, failure)
+    /// Writes encoded bytes through `AtomicFile` (temporary file, fsync, rename); throws
+    /// `.unwritable` naming `path`.
+    private static func writeAtomically(_ data: [UInt8], to path: String) throws {
+        do {
+            try AtomicFile.write(data, to: URL(fileURLWithPath: path))
+        } catch let error as AtomicFileError {
+            throw ImagingError(.unwritable, file: path, "\(error.operation): \(String(cString: strerror(error.code)))")
         }
     }
 

@@ -1,7 +1,10 @@
 // ImageFormat: which codec a byte string belongs to, judged from its signature.
 //
 // The file name is never consulted: a PNG named .jpg decodes as PNG, and a text file named
-// .png is refused as an unknown format.
+// .png is refused as an unknown format. This is the one place that knows the signatures:
+// codecs, the pipeline's decoder stage and folder scans all ask `detect`.
+
+import Foundation
 
 /// The encoded formats Glimpse reads and writes.
 public enum ImageFormat: String, Sendable, Equatable, CaseIterable {
@@ -10,11 +13,28 @@ public enum ImageFormat: String, Sendable, Equatable, CaseIterable {
     /// JPEG (ITU-T T.81 / JFIF / EXIF), starts with SOI FF D8 FF.
     case jpeg
 
+    /// The most leading bytes `detect` looks at (the PNG signature's length).
+    public static let signatureLength = 8
+
     /// The format whose signature starts `bytes`, or nil.
     public static func detect(_ bytes: [UInt8]) -> ImageFormat? {
         if bytes.count >= 8 && Array(bytes[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return .png }
         if bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF { return .jpeg }
         return nil
+    }
+
+    /// The format of the file at `path` from its first `signatureLength` bytes alone (nil when
+    /// it has no known signature); throws `.unreadable` naming the file when it cannot be opened.
+    public static func detect(fileAt path: String) throws -> ImageFormat? {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ImagingError(.unreadable, file: path, "cannot be opened")
+        }
+        defer { try? handle.close() }
+        do {
+            return detect([UInt8](try handle.read(upToCount: signatureLength) ?? Data()))
+        } catch {
+            throw ImagingError(.unreadable, file: path, "cannot be read: \(error.localizedDescription)")
+        }
     }
 
     /// The format a file name's extension asks for when writing (nil when unknown).

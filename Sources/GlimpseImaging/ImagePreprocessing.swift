@@ -23,6 +23,10 @@ public struct ImagePreprocessing: Sendable, Equatable {
     /// Multiplier applied after normalising.
     public var scale: Float
 
+    /// The Caffe ImageNet mean in BGR order and 0-255 units, [103.939, 116.779, 123.68]: what
+    /// VGG and the SqueezeNet Caffe weights subtract (channels reversed, no scaling).
+    public static let caffeBGRMean: [Float] = [103.939, 116.779, 123.68]
+
     /// Creates a preprocessing from its values (means and deviations in 0-255 units, one per channel).
     public init(inputSize: Int, channelOrder: String, mean: [Float], std: [Float], scale: Float = 1) {
         precondition(inputSize > 0 && ["RGB", "BGR", "gray"].contains(channelOrder), "ImagePreprocessing: bad size or order")

@@ -18,8 +18,8 @@ public enum PixelNormalization: Sendable, Equatable {
 
     /// torchvision's ImageNet statistics.
     public static let imageNet = PixelNormalization.meanStd(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
-    /// The Caffe ImageNet BGR mean [103.939, 116.779, 123.68].
-    public static let caffeImageNet = PixelNormalization.caffe(bgrMean: [103.939, 116.779, 123.68])
+    /// Caffe-style with the ImageNet BGR mean `ImagePreprocessing.caffeBGRMean`.
+    public static let caffeImageNet = PixelNormalization.caffe(bgrMean: ImagePreprocessing.caffeBGRMean)
 
     /// Per tensor channel: value = (pixel - offset[c]) / divisor[c], and the image channel it reads.
     fileprivate func affine(channels: Int) -> (offset: [Float], divisor: [Float], source: [Int]) {

@@ -71,7 +71,7 @@ public enum Architecture: String, CaseIterable, Sendable, Equatable {
         case .deepconvnet:
             return ImagePreprocessing(inputSize: 28, channelOrder: "gray", mean: [0], std: [1], scale: 1 / 255)
         case .squeezenet:
-            return ImagePreprocessing(inputSize: 227, channelOrder: "BGR", mean: [103.939, 116.779, 123.68],
+            return ImagePreprocessing(inputSize: 227, channelOrder: "BGR", mean: ImagePreprocessing.caffeBGRMean,
                                       std: [1, 1, 1], scale: 1)
         }
     }

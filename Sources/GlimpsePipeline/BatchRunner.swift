@@ -8,6 +8,7 @@
 // the pipeline, never on timing, so a run killed anywhere and resumed ends with the same files.
 
 import Foundation
+import GlimpseFiles
 import GlimpseImaging
 import GlimpseSerialization
 import GlimpseStages
@@ -95,7 +96,7 @@ public final class BatchRunner: @unchecked Sendable {
         var lastSync = DispatchTime.now().uptimeNanoseconds
         func flush() throws {
             guard !pending.isEmpty else { return }
-            OutputFile.syncFileSystem(of: options.output)
+            AtomicFile.syncFileSystem(of: options.output)
             for entry in pending { try ledger.append(entry) }
             pending.removeAll()
             lastSync = DispatchTime.now().uptimeNanoseconds

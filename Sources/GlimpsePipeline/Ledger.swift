@@ -5,7 +5,7 @@
 // line per input, in input order.
 
 import Foundation
-import GlimpseSerialization
+import GlimpseFiles
 
 /// One input's line in the ledger.
 public struct LedgerEntry: Sendable, Equatable, Codable {

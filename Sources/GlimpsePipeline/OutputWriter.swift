@@ -1,12 +1,14 @@
-// OutputWriter: the files a run writes, each atomically (temporary file + rename).
+// OutputWriter: the files a run writes, each atomically (GlimpseFiles' AtomicFile).
 //
-// Per image (through OutputFile: temporary file + rename), mirroring the input tree under OUT: `STEM.json` (always, written last so its
+// Per image (deferred durability: no fsync per file; BatchRunner's one syncfs per batch of
+// ledger lines makes them durable), mirroring the input tree under OUT: `STEM.json` (always, written last so its
 // presence means the others are in place), `STEM.mask.png` (segmenter), `STEM.preview.png`
 // (when asked) and `.report/STEM.jpg` (the report's thumbnail). Per run, rebuilt from the
 // per-image JSON at the end so a resumed run writes the same bytes: `boxes.coco.json` and
 // `boxes.results.json` (detector or proposer), `captions.jsonl` (caption stage), `report.html`.
 
 import Foundation
+import GlimpseFiles
 import GlimpseImaging
 import GlimpseSerialization
 import GlimpseStages
@@ -49,21 +51,21 @@ public struct OutputWriter: Sendable {
         try FileManager.default.createDirectory(at: json.deletingLastPathComponent(), withIntermediateDirectories: true)
         let result = outcome.result
         if let map = outcome.labelMap {
-            try OutputFile.write(Data(PNG.encode(map, file: labelMapName(stem: stem))),
-                                 to: output.appendingPathComponent(labelMapName(stem: stem)))
+            try AtomicFile.write(PNG.encode(map, file: labelMapName(stem: stem)),
+                                 to: output.appendingPathComponent(labelMapName(stem: stem)), durability: .deferred)
         }
         if pipeline.file.outputs.previews {
             let preview = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: nil)
-            try OutputFile.write(Data(PNG.encode(preview, file: stem + ".preview.png")),
-                                 to: output.appendingPathComponent(stem + ".preview.png"))
+            try AtomicFile.write(PNG.encode(preview, file: stem + ".preview.png"),
+                                 to: output.appendingPathComponent(stem + ".preview.png"), durability: .deferred)
         }
         if pipeline.file.outputs.report {
             let thumbnail = thumbnailURL(stem: stem)
             try FileManager.default.createDirectory(at: thumbnail.deletingLastPathComponent(), withIntermediateDirectories: true)
             let small = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: Self.thumbnailSide)
-            try OutputFile.write(Data(JPEG.encode(small, quality: 80, file: thumbnail.path)), to: thumbnail)
+            try AtomicFile.write(JPEG.encode(small, quality: 80, file: thumbnail.path), to: thumbnail, durability: .deferred)
         }
-        try OutputFile.write(Self.encode(result), to: json)
+        try AtomicFile.write(Self.encode(result), to: json, durability: .deferred)
     }
 
     /// The run-wide files, from the per-image JSON of the ok entries, in input order.

@@ -3,9 +3,7 @@
 // buttons that sort by score or restore input order, and the failed and skipped files.
 
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import GlimpseFiles
 
 /// The HTML report of one run.
 struct ReportPage {
@@ -19,24 +17,11 @@ struct ReportPage {
     /// Writes the page to `url` atomically, a card at a time, so memory holds one thumbnail
     /// rather than the whole page.
     func write(to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporary.path) else {
-            throw OutputFileError(path: url.path, reason: "cannot create \(temporary.path)")
-        }
-        do {
+        try AtomicFile.write(to: url) { stream in
             let parts = html()
-            try handle.write(contentsOf: Data(parts.head.utf8))
-            for order in results.indices { try handle.write(contentsOf: Data(card(order).utf8)) }
-            try handle.write(contentsOf: Data(parts.tail.utf8))
-            try handle.close()
-            guard rename(temporary.path, url.path) == 0 else {
-                throw OutputFileError(path: url.path, reason: "rename: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? handle.close()
-            unlink(temporary.path)
-            throw error
+            try stream.write(parts.head)
+            for order in results.indices { try stream.write(card(order)) }
+            try stream.write(parts.tail)
         }
     }
 

@@ -29,13 +29,10 @@ public struct ProposalScores: Sendable, Equatable {
 
 /// Recall, average recall and MABO of ranked proposals against ground truth.
 public enum ProposalMetrics {
-    /// Intersection over union of two boxes (0 when either is empty).
+    /// Intersection over union of two boxes in the continuous convention (0 when either is
+    /// empty): `BoundingBox.iou`, as COCO and the selective-search papers measure it.
     public static func iou(_ a: BoundingBox, _ b: BoundingBox) -> Double {
-        let w = Double(min(a.x1, b.x1) - max(a.x0, b.x0)), h = Double(min(a.y1, b.y1) - max(a.y0, b.y0))
-        if w <= 0 || h <= 0 { return 0 }
-        let intersection = w * h
-        let union = Double(a.area) + Double(b.area) - intersection
-        return union > 0 ? intersection / union : 0
+        a.iou(b, convention: .continuous)
     }
 
     /// The IoU thresholds of average recall: 0.50, 0.55, ..., 0.95.

@@ -76,8 +76,9 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Compact JSON text without spaces. An integer prints its digits; a number that is whole (and
     /// below 1e15 in magnitude) prints without a fraction, any other with Swift's shortest form that
-    /// round-trips; strings escape `"`, `\`, `\n`, `\r`, `\t` and other controls as `\u00xx`. So the
-    /// output is the same on every platform. A non-finite `.number` is a programmer error.
+    /// round-trips; strings escape `"`, `\`, `\n`, `\r`, `\t`, `\b`, `\f` and other controls as
+    /// `\u00xx`, as serde_json and Python's json do (so safetensors headers match the reference
+    /// writer's bytes). So the output is the same on every platform. A non-finite `.number` is a programmer error.
     public func serialized() -> String {
         var out = ""
         write(to: &out)
@@ -125,6 +126,8 @@ public enum JSONValue: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
             case _ where scalar.value < 0x20:
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex

@@ -7,6 +7,7 @@
 // trusting any offset (see SafetensorsHeader); writing is atomic (see AtomicFile).
 
 import Foundation
+import GlimpseFiles
 import GlimpseTensor
 
 /// The tensors and metadata of one safetensors file.

@@ -204,63 +204,28 @@ struct SafetensorsHeader: Equatable {
         return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
     }
 
-    /// The header bytes (JSON padded with spaces to a multiple of 8) for tensors already in writing order.
+    /// The header bytes (JSON padded with spaces to a multiple of 8) for tensors already in
+    /// writing order: `JSONValue`'s compact text, metadata keys sorted by UTF-8 bytes, which is
+    /// byte for byte what the reference (serde_json) writer produces.
     static func encode(_ tensors: [SafetensorsTensor], metadata: [String: String]) -> [UInt8] {
-        var json: [UInt8] = [UInt8(ascii: "{")]
-        var first = true
-        func comma() {
-            if !first { json.append(UInt8(ascii: ",")) }
-            first = false
-        }
+        var members = [JSONMember]()
         if !metadata.isEmpty {
-            comma()
-            appendString(metadataKey, to: &json)
-            json.append(contentsOf: Array(":{".utf8))
             let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (i, key) in keys.enumerated() {
-                if i > 0 { json.append(UInt8(ascii: ",")) }
-                appendString(key, to: &json)
-                json.append(UInt8(ascii: ":"))
-                appendString(metadata[key]!, to: &json)
-            }
-            json.append(UInt8(ascii: "}"))
+            members.append((metadataKey, .object(keys.map { ($0, .string(metadata[$0]!)) })))
         }
         var offset = 0
         for tensor in tensors {
-            comma()
-            appendString(tensor.name, to: &json)
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
             let end = offset + tensor.bytes.count
-            let body = ":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
-            json.append(contentsOf: Array(body.utf8))
+            members.append((tensor.name, .object([
+                ("dtype", .string(tensor.dtype.rawValue)),
+                ("shape", .array(tensor.shape.map { .integer($0) })),
+                ("data_offsets", .array([.integer(offset), .integer(end)])),
+            ])))
             offset = end
         }
-        json.append(UInt8(ascii: "}"))
+        var json = Array(JSONValue.object(members).serialized().utf8)
         let padding = (8 - json.count % 8) % 8
         json.append(contentsOf: [UInt8](repeating: UInt8(ascii: " "), count: padding))
         return json
-    }
-
-    /// Appends a JSON string literal, escaped as serde_json does (short escapes, else \u00xx; non-ASCII raw).
-    private static func appendString(_ text: String, to json: inout [UInt8]) {
-        json.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): json.append(contentsOf: Array("\\\"".utf8))
-            case UInt8(ascii: "\\"): json.append(contentsOf: Array("\\\\".utf8))
-            case 0x08: json.append(contentsOf: Array("\\b".utf8))
-            case 0x0C: json.append(contentsOf: Array("\\f".utf8))
-            case 0x0A: json.append(contentsOf: Array("\\n".utf8))
-            case 0x0D: json.append(contentsOf: Array("\\r".utf8))
-            case 0x09: json.append(contentsOf: Array("\\t".utf8))
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                json.append(contentsOf: Array("\\u00".utf8))
-                json.append(hex[Int(byte >> 4)])
-                json.append(hex[Int(byte & 0xF)])
-            default: json.append(byte)
-            }
-        }
-        json.append(UInt8(ascii: "\""))
     }
 }

@@ -5,7 +5,7 @@
 
 import Foundation
 import GlimpseModels
-import GlimpseData
+import GlimpseDatasets
 import GlimpseNN
 import GlimpseOptim
 import GlimpseSerialization

@@ -1,6 +1,6 @@
 // Evaluation: accuracy and the confusion matrix of a classifier over a labelled set.
 
-import GlimpseData
+import GlimpseDatasets
 import GlimpseNN
 import GlimpseTensor
 

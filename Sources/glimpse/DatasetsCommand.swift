@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import GlimpseDatasets
+import GlimpseFiles
 import GlimpseImaging
 import GlimpseSerialization
 import GlimpseTensor
@@ -108,7 +109,7 @@ struct DatasetsCommand: ParsableCommand {
             }
             manifest.append(("splits", .object(counts)))
             manifest.append(("classes", .array(SceneGenerator.classNames.map { .string($0) })))
-            try ImageFile.writeAtomically(Array(JSONValue.object(manifest).serialized().utf8), to: manifestPath)
+            try AtomicFile.write(Array(JSONValue.object(manifest).serialized().utf8), to: URL(fileURLWithPath: manifestPath))
             print(String(format: "total %.1f s on %d thread%@ (loading MNIST and textures %.1f s)",
                          Date().timeIntervalSince(started), threads, threads == 1 ? "" : "s",
                          loaded.timeIntervalSince(started)))

@@ -3,9 +3,9 @@
 
 import ArgumentParser
 import Foundation
-import GlimpseModels
-import GlimpseData
+import GlimpseDatasets
 import GlimpseImaging
+import GlimpseModels
 import GlimpseSerialization
 import GlimpseTraining
 

@@ -2,8 +2,10 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseFiles
 import GlimpseImaging
 import GlimpseProposals
+import GlimpseSerialization
 import GlimpseTensor
 
 /// `glimpse propose IMAGE...`
@@ -85,22 +87,20 @@ struct ProposeCommand: ParsableCommand {
                     printError(String(format: "%@ %dx%d %@ threads %d: %.4f s, %d proposals, peak RSS %.1f MB",
                                       file, image.width, image.height, mode, threads, seconds, boxes.count, peakResidentMB()))
                 }
-                let lines = boxes.map { b in "\(Int(b.x0)) \(Int(b.y0)) \(Int(b.width)) \(Int(b.height))" }
                 if format == "json" {
-                    let list = boxes.map { b in
-                        "[\(Int(b.x0)),\(Int(b.y0)),\(Int(b.width)),\(Int(b.height)),\(String(format: "%.4f", b.score ?? 0))]"
-                    }.joined(separator: ",")
-                    let entry = "{\"file\":\(jsonString(file)),\"width\":\(image.width),\"height\":\(image.height),\"boxes_xywh_score\":[\(list)]}"
+                    let entry = proposalsJSON(file: file, image: image, boxes: boxes)
                     if let out {
-                        try Data((entry + "\n").utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".json"))
+                        try AtomicFile.write(Array((entry.serialized() + "\n").utf8),
+                                             to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".json"))
                     } else {
-                        json.append(entry)
+                        json.append(entry.serialized())
                     }
                 } else if let out {
-                    try Data(ProposalListText.format(boxes).utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".txt"))
+                    try AtomicFile.write(Array(ProposalListText.format(boxes).utf8),
+                                         to: URL(fileURLWithPath: out).appendingPathComponent(stem(file) + ".txt"))
                 } else {
                     if images.count > 1 { print("# \(file)") }
-                    print(lines.joined(separator: "\n"))
+                    print(boxes.map { b in "\(Int(b.x0)) \(Int(b.y0)) \(Int(b.width)) \(Int(b.height))" }.joined(separator: "\n"))
                 }
                 if index == 0, let preview {
                     let shown = boxes.prefix(previewCount).map { b -> BoundingBox in var c = b; c.label = 0; return c }
@@ -122,10 +122,15 @@ struct ProposeCommand: ParsableCommand {
         URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
     }
 
-    private func jsonString(_ s: String) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
-        let text = data.flatMap { String(data: $0, encoding: .utf8) } ?? "[\"\"]"
-        return String(text.dropFirst().dropLast())
+    /// One image's proposals as JSON: `{"file", "width", "height", "boxes_xywh_score": [[x, y,
+    /// w, h, score], ...]}`, whole pixels and the score rounded to four decimals.
+    private func proposalsJSON(file: String, image: Image, boxes: [BoundingBox]) -> JSONValue {
+        let list = boxes.map { b -> JSONValue in
+            let score = ((Double(b.score ?? 0)) * 10_000).rounded() / 10_000
+            return .array([.integer(Int(b.x0)), .integer(Int(b.y0)), .integer(Int(b.width)), .integer(Int(b.height)), .number(score)])
+        }
+        return .object([("file", .string(file)), ("width", .integer(image.width)), ("height", .integer(image.height)),
+                        ("boxes_xywh_score", .array(list))])
     }
 }
 

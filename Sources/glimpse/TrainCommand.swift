@@ -2,8 +2,8 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseDatasets
 import GlimpseModels
-import GlimpseData
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

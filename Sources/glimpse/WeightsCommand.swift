@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseImaging
 import GlimpseModels
 import GlimpseNN
 import GlimpseSerialization

@@ -1,23 +1,19 @@
 // PycocotoolsTests: COCO files written by the project load in pycocotools (the reference COCO
 // API) with the same boxes, areas and masks. The check runs `pycocotools/run_check.sh`, which
 // creates the project's venv with pycocotools on first use (scripts/coco-venv.sh: .build/coco-venv, or $GLIMPSE_COCO_VENV)
-// and prints what pycocotools sees as JSON. Skipped only where python3 is missing.
+// and prints what pycocotools sees as JSON. Skipped where python3 is missing; a failure there
+// when tools are required (GLIMPSE_REQUIRE_TOOLS=1 from scripts/test.sh, or CI).
 
 import Foundation
 import GlimpseDatasets
 import GlimpseImaging
 import GlimpseSerialization
+import GlimpseTestSupport
 import Testing
-
-/// Whether a python3 interpreter is on the PATH.
-let hasPython3: Bool = {
-    (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
-        FileManager.default.isExecutableFile(atPath: "\($0)/python3")
-    }
-}()
 
 /// Runs the pycocotools check on `file`; returns its JSON report.
 func pycocotoolsReport(_ file: String) throws -> JSONValue {
+    _ = try ExternalTool.python3.require()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = [repositoryRoot + "/Tests/GlimpseDatasetsTests/pycocotools/run_check.sh", file]
@@ -52,7 +48,7 @@ func numbers(_ value: JSONValue?) -> [Double] {
     return items.compactMap(\.doubleValue)
 }
 
-@Suite("pycocotools", .serialized, .enabled(if: hasPython3, "python3 is not installed"))
+@Suite("pycocotools", .serialized, .enabled(if: ExternalTool.python3.testsRun, Comment(rawValue: ExternalTool.python3.skipReason)))
 struct PycocotoolsTests {
     @Test func generatedSceneSetLoadsWithTheSameBoxesAreasAndMasks() throws {
         let generator = try #require(sharedGenerator)

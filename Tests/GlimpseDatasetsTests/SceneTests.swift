@@ -3,7 +3,6 @@
 // splits use disjoint digit images.
 
 import Foundation
-import GlimpseData
 import GlimpseDatasets
 import GlimpseImaging
 import GlimpseTensor

@@ -65,9 +65,32 @@ func jpegRoundTripIsClose(channels: Int, progressive: Bool) throws {
 @Test func formatComesFromTheBytesNotTheName() throws {
     let directory = try TestFiles.temporaryDirectory()
     let image = patternImage(width: 9, height: 7, channels: 3)
-    try ImageFile.writeAtomically(PNG.encode(image), to: directory + "/really-a-png.jpg")
+    try ImageFile.write(image, to: directory + "/really-a-png.jpg", format: .png)
     #expect(try ImageFile.info(directory + "/really-a-png.jpg").format == .png)
     #expect(try ImageFile.read(directory + "/really-a-png.jpg") == image)
     try ImageFile.write(image, to: directory + "/forced.png", format: .jpeg)
     #expect(try ImageFile.info(directory + "/forced.png").format == .jpeg)
+}
+
+@Test func aFailedWriteNamesTheFileAndTheStep() throws {
+    let path = "/nonexistent-dir/a.png"
+    do {
+        try ImageFile.write(patternImage(width: 3, height: 2, channels: 3), to: path)
+        Issue.record("wrote into a missing directory")
+    } catch let error as ImagingError {
+        #expect(error.kind == .unwritable && error.file == path)
+        #expect(error.description.hasPrefix("\(path): unwritable: create temporary file /nonexistent-dir/.a.png.tmp-"))
+        #expect(error.description.hasSuffix(": No such file or directory"))
+    }
+}
+
+@Test func detectingAFileReadsOnlyItsSignature() throws {
+    let directory = try TestFiles.temporaryDirectory()
+    try ImageFile.write(patternImage(width: 4, height: 3, channels: 3), to: directory + "/png-named.jpg", format: .png)
+    #expect(try ImageFormat.detect(fileAt: directory + "/png-named.jpg") == .png)
+    try ImageFile.write(patternImage(width: 4, height: 3, channels: 3), to: directory + "/a.jpeg")
+    #expect(try ImageFormat.detect(fileAt: directory + "/a.jpeg") == .jpeg)
+    try Data("not an image".utf8).write(to: URL(fileURLWithPath: directory + "/notes.png"))
+    #expect(try ImageFormat.detect(fileAt: directory + "/notes.png") == nil)
+    #expect(throws: ImagingError.self) { try ImageFormat.detect(fileAt: directory + "/missing.png") }
 }

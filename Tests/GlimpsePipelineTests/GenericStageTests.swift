@@ -6,6 +6,7 @@ import Foundation
 import GlimpseImaging
 import GlimpsePipeline
 import GlimpseStages
+import GlimpseTestSupport
 import Testing
 
 @Suite("Runner with every stage kind", .serialized)
@@ -71,7 +72,6 @@ struct GenericStageTests {
         #expect(categories == ["dark", "bright"])
         #expect((dataset["images"] as! [Any]).count == summary.ok)
         #expect((dataset["annotations"] as! [Any]).count == 5 * summary.ok)
-        try Self.checkWithPycocotools(out)
 
         // the report shows the caption and the failures
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
@@ -79,9 +79,22 @@ struct GenericStageTests {
         #expect(report.contains("5 boxes, best"))
     }
 
-    /// Loads the COCO files with pycocotools in a private venv (scripts/check-coco.sh); skipped
-    /// only when the machine has no python3.
+    /// The COCO files load in pycocotools (scripts/check-coco.sh, in a private venv) and score
+    /// AP 1 against themselves. Skipped where python3 is missing, unless tools are required.
+    @Test(.enabled(if: ExternalTool.python3.testsRun, Comment(rawValue: ExternalTool.python3.skipReason)))
+    func cocoFilesLoadInPycocotools() throws {
+        let tree = try PipelineFixtures.mixedTree()
+        let work = tree.folder.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let out = work.appendingPathComponent("out")
+        let (summary, _) = try Self.run(Self.yaml, over: tree.folder, into: out)
+        #expect(summary.ok > 0)
+        try Self.checkWithPycocotools(out)
+    }
+
+    /// Runs scripts/check-coco.sh on a run's COCO files; throws when python3 is missing.
     static func checkWithPycocotools(_ out: URL) throws {
+        _ = try ExternalTool.python3.require()
         let process = Process()
         process.executableURL = PipelineFixtures.root.appendingPathComponent("scripts/check-coco.sh")
         process.arguments = [out.appendingPathComponent("boxes.coco.json").path, out.appendingPathComponent("boxes.results.json").path]
@@ -91,10 +104,6 @@ struct GenericStageTests {
         try process.run()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        if process.terminationStatus == 3 {
-            print("pycocotools check skipped: no python3")
-            return
-        }
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("check-coco: ok"), "\(text)")
     }

@@ -1,21 +1,19 @@
 // report.html in a real browser: headless Chromium (Debian's `chromium` package) takes a
 // screenshot, and the test finds the thumbnails' colour and the failure table's background in
-// it. Skipped, with a message, only on a machine without chromium.
+// it. Skipped on a machine without chromium; a failure there when tools are required
+// (GLIMPSE_REQUIRE_TOOLS=1 from scripts/test.sh, or CI).
 
 import Foundation
 import GlimpseImaging
 import GlimpsePipeline
+import GlimpseTestSupport
 import Testing
 
 @Suite("Report in a browser")
 struct ReportBrowserTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-    @Test func screenshotShowsTheImagesAndTheFailures() throws {
-        guard let chromium = Self.chromium else {
-            print("report browser test skipped: no chromium (apt-get install chromium)")
-            return
-        }
+    @Test(.enabled(if: ExternalTool.chromium.testsRun, Comment(rawValue: ExternalTool.chromium.skipReason)))
+    func screenshotShowsTheImagesAndTheFailures() throws {
+        let chromium = try ExternalTool.chromium.require()
         let work = try PipelineFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let photos = work.appendingPathComponent("photos")

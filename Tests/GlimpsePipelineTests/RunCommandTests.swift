@@ -5,6 +5,7 @@
 import Foundation
 import GlimpseImaging
 import GlimpsePipeline
+import GlimpseTestSupport
 import Testing
 
 @Suite("glimpse run", .serialized)
@@ -91,10 +92,20 @@ struct RunCommandTests {
         #expect(coffee.classes?.first?.label == "espresso")
         // selective-search proposals: at most max_proposals per image, exported to COCO
         #expect((chelsea.proposals?.count ?? 0) > 10 && (chelsea.proposals?.count ?? 0) <= 100)
-        try GenericStageTests.checkWithPycocotools(work.appendingPathComponent("out"))
         let ledger = try PipelineFixtures.ledger(work.appendingPathComponent("out"))
         #expect(ledger.filter { $0["status"] as? String == "ok" }.count == 8)
         #expect(ledger.filter { $0["status"] as? String == "skipped" }.count == 4, "xml, json and provenance files")
+    }
+
+    /// The default run's proposals, exported to COCO, load in pycocotools. Skipped where python3
+    /// is missing, unless tools are required.
+    @Test(.enabled(if: ExternalTool.python3.testsRun, Comment(rawValue: ExternalTool.python3.skipReason)))
+    func theDefaultRunsCOCOFilesLoadInPycocotools() throws {
+        let work = try PipelineFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let result = try PipelineFixtures.glimpse(["run", "--quiet"], in: work)
+        #expect(result.status == 0, "\(result.stderr)")
+        try GenericStageTests.checkWithPycocotools(work.appendingPathComponent("out"))
     }
 
     @Test func usageAndPipelineFileErrorsExitWithTwo() throws {

@@ -2,8 +2,8 @@
 // as loaded, the rest train.
 
 import Foundation
+import GlimpseDatasets
 import GlimpseModels
-import GlimpseData
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

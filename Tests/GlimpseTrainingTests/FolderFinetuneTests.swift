@@ -3,9 +3,9 @@
 // backbone left bit for bit as shipped.
 
 import Foundation
-import GlimpseModels
-import GlimpseData
+import GlimpseDatasets
 import GlimpseImaging
+import GlimpseModels
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

@@ -2,8 +2,8 @@
 // ends with exactly the weights, optimizer state and generator of an uninterrupted run.
 
 import Foundation
+import GlimpseDatasets
 import GlimpseModels
-import GlimpseData
 import GlimpseNN
 import GlimpseSerialization
 import GlimpseTensor

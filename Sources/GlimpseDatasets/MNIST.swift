@@ -1,5 +1,5 @@
 // MNIST: the MNIST (and Fashion-MNIST) data set in memory, with batching, a validation
-// hold-out and a seeded epoch order.
+// hold-out and a seeded epoch order (`IndexedDataset.epochOrder`, the one shuffle).
 //
 // Both data sets ship as four IDX files (see IDX.swift), 28x28 unsigned-byte images and labels
 // 0-9. Images stay as bytes (47 MB for the 60,000 training images, a quarter of the Float size)
@@ -198,33 +198,6 @@ public struct MNISTDataset: Sendable, Equatable {
         let pixels = Self.pixelsPerImage
         return MNISTDataset(images: Array(images[(range.lowerBound * pixels)..<(range.upperBound * pixels)]),
                             labels: Array(labels[range]))
-    }
-
-    // MARK: - Epoch order
-
-    /// A permutation of `0..<count` for `epoch`: Fisher-Yates (Knuth, TAOCP vol. 2, 3.4.2,
-    /// algorithm P) driven by `SeededGenerator(seed:).derived(epoch)`.
-    public static func epochOrder(count: Int, epoch: Int, seed: UInt64) -> [Int] {
-        precondition(count >= 0 && epoch >= 0, "MNISTDataset.epochOrder: negative count or epoch")
-        var generator = SeededGenerator(seed: seed).derived(UInt64(epoch))
-        var order = Array(0..<count)
-        var i = count - 1
-        while i > 0 {
-            let j = Int(boundedRandom(UInt64(i + 1), using: &generator))
-            order.swapAt(i, j)
-            i -= 1
-        }
-        return order
-    }
-
-    /// A uniform integer in 0..<bound by Lemire's multiply-and-reject method, written out here so
-    /// the order never depends on the standard library's choice of algorithm.
-    private static func boundedRandom(_ bound: UInt64, using generator: inout SeededGenerator) -> UInt64 {
-        let threshold = (0 &- bound) % bound
-        while true {
-            let (high, low) = bound.multipliedFullWidth(by: generator.next())
-            if low >= threshold { return high }
-        }
     }
 }
 

@@ -189,12 +189,14 @@ public struct ImageFolderDataset: ClassificationData, Equatable {
         return found.sorted()
     }
 
-    /// Whether the file starts with a PNG or JPEG signature.
+    /// Whether the file starts with a PNG or JPEG signature (`ImageFormat.detect(fileAt:)`); an
+    /// unreadable file counts as an image, so that decoding reports it as a failure.
     static func looksLikeImage(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return true }  // let decoding report it
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 16)).map { [UInt8]($0) } ?? []
-        return ImageFormat.detect(head) != nil
+        do {
+            return try ImageFormat.detect(fileAt: path) != nil
+        } catch {
+            return true
+        }
     }
 
     // MARK: - ClassificationData

@@ -3,7 +3,7 @@
 
 import Testing
 import GlimpseTensor
-@testable import GlimpseData
+@testable import GlimpseDatasets
 
 @Suite struct MNISTAugmentationTests {
     /// A 28x28 image with no symmetry: an "L" of distinct values off the centre.

@@ -1,7 +1,7 @@
 // IDXTests: IDX files written to a temporary directory, good and broken, plain and gzipped.
 
 import Testing
-@testable import GlimpseData
+@testable import GlimpseDatasets
 
 @Suite final class IDXTests {
     /// A fresh directory for this test's files, removed when the test ends.

@@ -3,7 +3,7 @@
 
 import Testing
 import GlimpseTensor
-@testable import GlimpseData
+@testable import GlimpseDatasets
 
 @Suite final class MNISTTests {
     /// A fresh directory for this test's files, removed when the test ends.
@@ -106,14 +106,14 @@ import GlimpseTensor
     }
 
     @Test func epochOrderIsADeterministicPermutation() {
-        let order = MNISTDataset.epochOrder(count: 1000, epoch: 3, seed: 42)
+        let order = SeededGenerator.epochOrder(count: 1000, epoch: 3, seed: 42)
         #expect(order.sorted() == Array(0..<1000))
         #expect(order != Array(0..<1000))
-        #expect(order == MNISTDataset.epochOrder(count: 1000, epoch: 3, seed: 42))
-        #expect(order != MNISTDataset.epochOrder(count: 1000, epoch: 4, seed: 42))
-        #expect(order != MNISTDataset.epochOrder(count: 1000, epoch: 3, seed: 43))
-        #expect(Self.synthetic(5).epochOrder(epoch: 3, seed: 42) == MNISTDataset.epochOrder(count: 5, epoch: 3, seed: 42))
-        #expect(MNISTDataset.epochOrder(count: 0, epoch: 0, seed: 1).isEmpty)
-        #expect(MNISTDataset.epochOrder(count: 1, epoch: 0, seed: 1) == [0])
+        #expect(order == SeededGenerator.epochOrder(count: 1000, epoch: 3, seed: 42))
+        #expect(order != SeededGenerator.epochOrder(count: 1000, epoch: 4, seed: 42))
+        #expect(order != SeededGenerator.epochOrder(count: 1000, epoch: 3, seed: 43))
+        #expect(Self.synthetic(5).epochOrder(epoch: 3, seed: 42) == SeededGenerator.epochOrder(count: 5, epoch: 3, seed: 42))
+        #expect(SeededGenerator.epochOrder(count: 0, epoch: 0, seed: 1).isEmpty)
+        #expect(SeededGenerator.epochOrder(count: 1, epoch: 0, seed: 1) == [0])
     }
 }

@@ -4,12 +4,8 @@
 
 import GlimpseTensor
 
-/// Labelled images of one shape, addressed by index.
-public protocol ClassificationData: Sendable {
-    /// Images in the set.
-    var count: Int { get }
-    /// Class names in label order (label `i` is `classNames[i]`).
-    var classNames: [String] { get }
+/// Labelled images of one shape, addressed by index, read as batched network input.
+public protocol ClassificationData: IndexedDataset {
     /// One image's network-input shape `[C, H, W]`.
     var sampleShape: [Int] { get }
 
@@ -39,10 +35,5 @@ extension ClassificationData {
     public func split(validation: Int) -> (training: Self, validation: Self) {
         precondition(validation >= 0 && validation <= count, "split: cannot hold out \(validation) of \(count) images")
         return (subset(0..<(count - validation)), subset((count - validation)..<count))
-    }
-
-    /// A shuffled order of all indices for `epoch`, a pure function of (`seed`, `epoch`, `count`).
-    public func epochOrder(epoch: Int, seed: UInt64) -> [Int] {
-        MNISTDataset.epochOrder(count: count, epoch: epoch, seed: seed)
     }
 }

@@ -1,16 +1,7 @@
-// TestFiles: helpers the GlimpseData tests share: a fresh temporary directory per test and the
-// location of the repository's datasets/ folder.
+// TestFiles: helpers the MNIST, IDX, gzip and image-folder tests share (formerly the
+// GlimpseData tests; `makeTemporaryDirectory` is TestSupport's).
 
 import Foundation
-
-/// A new empty directory under the system temporary directory, unique to the caller; suites
-/// that use one remove it in `deinit` (Swift Testing makes one suite instance per test).
-func makeTemporaryDirectory() throws -> String {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("GlimpseDataTests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
-}
 
 /// Creates `parent/name` as a directory and returns its path.
 func makeSubdirectory(_ name: String, in parent: String) throws -> String {
@@ -33,10 +24,10 @@ func writeFile(_ bytes: [UInt8], named name: String, in directory: String) throw
 }
 
 /// The repository's `datasets/mnist` folder, found from this file's path
-/// (`Tests/GlimpseDataTests/TestFiles.swift` -> `../../datasets/mnist`).
+/// (`Tests/GlimpseDatasetsTests/TestFiles.swift` -> `../../datasets/mnist`).
 func mnistDirectory(filePath: String = #filePath) -> String {
     URL(fileURLWithPath: filePath)
-        .deletingLastPathComponent()  // GlimpseDataTests
+        .deletingLastPathComponent()  // GlimpseDatasetsTests
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // repository root
         .appendingPathComponent("datasets/mnist").path

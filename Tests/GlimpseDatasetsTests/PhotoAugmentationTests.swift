@@ -1,7 +1,7 @@
 // PhotoAugmentation: flips mirror exactly, crops sample the drawn window (checked on a ramp,
 // which bilinear sampling reproduces exactly), and every image draws five uniforms.
 
-import GlimpseData
+import GlimpseDatasets
 import GlimpseTensor
 import Testing
 

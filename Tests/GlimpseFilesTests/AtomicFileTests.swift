@@ -1,8 +1,7 @@
 // Atomic writes: the destination holds the old bytes or the new, and no temporary file is left.
 
 import Foundation
-@testable import GlimpseSerialization
-import GlimpseTensor
+@testable import GlimpseFiles
 import Testing
 
 private func directoryListing(_ url: URL) throws -> [String] {
@@ -22,19 +21,42 @@ private func directoryListing(_ url: URL) throws -> [String] {
     #expect(try directoryListing(directory) == ["out.bin"])
 }
 
-@Test func writeIntoMissingDirectoryFailsNamingThePath() throws {
+@Test(arguments: [AtomicFile.Durability.immediate, .deferred])
+func writeIntoMissingDirectoryFailsNamingTheFile(durability: AtomicFile.Durability) throws {
     let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let url = directory.appendingPathComponent("missing/out.safetensors")
+    let url = directory.appendingPathComponent("missing/out.json")
     do {
-        try SafetensorsFile.write(["w": Tensor(zeros: [2])], to: url)
+        try AtomicFile.write([1, 2], to: url, durability: durability)
         Issue.record("wrote into a missing directory")
     } catch let error as AtomicFileError {
         #expect(error.path == url.path)
         #expect(error.code == ENOENT)
-        #expect(error.description.contains(url.path))
+        #expect(error.description.hasPrefix("cannot write \(url.path): create temporary file "))
+        #expect(error.description.hasSuffix(": No such file or directory"))
     }
     #expect(try directoryListing(directory).isEmpty)
+}
+
+@Test func streamedWriteIsAtomicAndAnErrorFromTheBodyAbandonsIt() throws {
+    struct Stop: Error {}
+    let directory = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = directory.appendingPathComponent("report.html")
+    try AtomicFile.write(to: url, durability: .deferred) { stream in
+        try stream.write("<p>")
+        try stream.write([0x41, 0x42])
+        try stream.write(Data("</p>".utf8))
+    }
+    #expect(try String(contentsOf: url, encoding: .utf8) == "<p>AB</p>")
+    #expect(throws: Stop.self) {
+        try AtomicFile.write(to: url) { stream in
+            try stream.write("half")
+            throw Stop()
+        }
+    }
+    #expect(try String(contentsOf: url, encoding: .utf8) == "<p>AB</p>")
+    #expect(try directoryListing(directory) == ["report.html"])
 }
 
 @Test func failedRenameLeavesDestinationAndNoTemporaryFile() throws {
@@ -61,4 +83,12 @@ private func directoryListing(_ url: URL) throws -> [String] {
     for name in names {
         #expect(name.hasPrefix("/tmp/x/.weights.safetensors.tmp-\(getpid())-"))
     }
+}
+
+/// A fresh empty directory under the system temporary directory.
+private func makeTemporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("glimpse-files-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
 }

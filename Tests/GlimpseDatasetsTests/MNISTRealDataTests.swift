@@ -3,7 +3,7 @@
 
 import Testing
 import GlimpseTensor
-@testable import GlimpseData
+@testable import GlimpseDatasets
 
 @Suite struct MNISTRealDataTests {
     @Test func trainingSplit() throws {

@@ -2,7 +2,7 @@
 // files listed (not fatal), the class interleaving, and the errors for unusable folders.
 
 import Foundation
-import GlimpseData
+import GlimpseDatasets
 import GlimpseImaging
 import GlimpseTensor
 import Testing

@@ -1,7 +1,7 @@
 // GzipTests: round trips through zlib and the ways a gzip buffer can be broken.
 
 import Testing
-@testable import GlimpseData
+@testable import GlimpseDatasets
 
 @Suite struct GzipTests {
     @Test(arguments: [0, 1, 100, 70_000])
