@@ -6,7 +6,9 @@
 // needs, so the backward sits next to the forward and cannot run without it.
 //
 // Parameters are named by their path from the model root (`conv1.weight`); the same name
-// is used for the gradient, the optimizer state and the safetensors key.
+// is used for the gradient, the optimizer state and the safetensors key. Containers only name
+// their children (`visitChildren`, `updateChildren`); the paths, and every traversal of
+// parameters, buffers and layers by type, are built once here on top of that.
 
 import GlimpseTensor
 
@@ -28,6 +30,13 @@ public struct ForwardContext {
 }
 
 /// A building block of a network: inference, training forward with pullback, and named parameters.
+///
+/// A layer is a leaf or a container. A leaf holds tensors and implements `visitParameters` and
+/// `updateParameters` (and the buffer visitors, if it has buffers) over its own tensors only. A
+/// container holds layers and implements `visitChildren` and `updateChildren` only: the
+/// parameter, buffer and layer-by-type traversals below are written once on top of them, and
+/// name a child's tensors `child.` + their names. A block that needs a tensor of its own keeps
+/// it in a leaf child.
 public protocol Layer: Sendable {
     /// Inference: the output for `input` using running statistics and no dropout.
     func callAsFunction(_ input: Tensor) -> Tensor
@@ -35,6 +44,13 @@ public protocol Layer: Sendable {
     /// Training forward: the output and its pullback. `mutating` so that layers such as
     /// batch norm can update running statistics; randomness comes from `context`.
     mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback)
+
+    /// Visits each direct child layer as `(name, layer)`, in a fixed order (leaves: none).
+    func visitChildren(_ body: (String, any Layer) -> Void)
+
+    /// Visits each direct child mutably, in the same order as `visitChildren`; `body` may change a
+    /// child but must not replace it with a layer of another type.
+    mutating func updateChildren(_ body: (String, inout any Layer) -> Void)
 
     /// Visits every trainable parameter as `(name relative to this layer, tensor)`, in a fixed order.
     func visitParameters(_ body: (String, Tensor) -> Void)
@@ -47,23 +63,66 @@ public protocol Layer: Sendable {
 
     /// Visits non-trainable state mutably, in the same order as `visitBuffers`.
     mutating func updateBuffers(_ body: (String, inout Tensor) -> Void)
-
-    /// Visits every batch norm inside, mutably, as `(path relative to this layer, layer)`; the path
-    /// is what its parameter names start with ("" for a batch norm itself, "block.bn" inside).
-    mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void)
 }
 
 extension Layer {
-    /// Parameterless layers visit nothing.
-    public func visitParameters(_ body: (String, Tensor) -> Void) {}
-    /// Parameterless layers visit nothing.
-    public mutating func updateParameters(_ body: (String, inout Tensor) -> Void) {}
-    /// Layers without buffers visit nothing.
-    public func visitBuffers(_ body: (String, Tensor) -> Void) {}
-    /// Layers without buffers visit nothing.
-    public mutating func updateBuffers(_ body: (String, inout Tensor) -> Void) {}
-    /// Layers without batch norms inside visit nothing.
-    public mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void) {}
+    /// Leaves have no children.
+    public func visitChildren(_ body: (String, any Layer) -> Void) {}
+    /// Leaves have no children.
+    public mutating func updateChildren(_ body: (String, inout any Layer) -> Void) {}
+
+    /// The children's parameters, each named `child.name` (a leaf without parameters visits nothing).
+    public func visitParameters(_ body: (String, Tensor) -> Void) {
+        visitChildren { child, layer in layer.visitParameters { body(child + "." + $0, $1) } }
+    }
+
+    /// The children's parameters mutably, in the same order.
+    public mutating func updateParameters(_ body: (String, inout Tensor) -> Void) {
+        updateChildren { child, layer in layer.updateParameters { body(child + "." + $0, &$1) } }
+    }
+
+    /// The children's buffers, each named `child.name` (a leaf without buffers visits nothing).
+    public func visitBuffers(_ body: (String, Tensor) -> Void) {
+        visitChildren { child, layer in layer.visitBuffers { body(child + "." + $0, $1) } }
+    }
+
+    /// The children's buffers mutably, in the same order.
+    public mutating func updateBuffers(_ body: (String, inout Tensor) -> Void) {
+        updateChildren { child, layer in layer.updateBuffers { body(child + "." + $0, &$1) } }
+    }
+
+    /// Lends `child`, a child stored with its concrete type, to an `updateChildren` visitor `body`
+    /// under `name`. The value is moved into the existential and back rather than copied, so its
+    /// tensors stay uniquely referenced and an update in place does not copy them.
+    public static func updateChild<Child: Layer>(_ name: String, _ child: inout Child,
+                                                 _ body: (String, inout any Layer) -> Void) {
+        var lent: any Layer = consume child
+        body(name, &lent)
+        guard let returned = (consume lent) as? Child else {
+            preconditionFailure("\(Self.self).updateChildren: child \(name) was replaced by a layer of another type")
+        }
+        child = returned
+    }
+
+    /// Visits, mutably, every layer of type `L` in this layer's tree (itself included), depth first
+    /// in child order, as `(path, layer)`: the path is what the layer's parameter names start with
+    /// ("" for this layer itself, `block.bn` inside).
+    public mutating func updateLayers<L: Layer>(ofType type: L.Type, _ body: (String, inout L) -> Void) {
+        if Self.self == L.self {
+            // Moved, not copied, as in `updateChild`.
+            var match = (consume self) as! L
+            body("", &match)
+            self = (consume match) as! Self
+        }
+        updateChildren { child, layer in
+            layer.updateLayers(ofType: type) { path, inner in body(path.isEmpty ? child : child + "." + path, &inner) }
+        }
+    }
+
+    /// Visits every batch norm in this layer's tree mutably, as `updateLayers(ofType:)` does.
+    public mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void) {
+        updateLayers(ofType: BatchNorm.self, body)
+    }
 
     /// Sets `freezesStatistics` on every batch norm inside whose `weight` parameter name starts
     /// with one of `frozenPrefixes` (the others keep their setting): a frozen part of a network

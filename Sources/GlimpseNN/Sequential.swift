@@ -28,10 +28,29 @@ public struct Sequential: Layer {
     /// Inference up to and including the child named `name` (its activations, for feature
     /// extraction); `name` must be one of the children.
     public func callAsFunction(_ input: Tensor, through name: String) -> Tensor {
-        guard let last = layers.firstIndex(where: { $0.name == name }) else {
-            preconditionFailure("Sequential: no layer named \(name) in \(layers.map(\.name))")
+        self(input, outputs: [name])[name]!
+    }
+
+    /// Inference up to the deepest of the children named in `names` (each must be one of the
+    /// children), returning each named child's output by name: several layers' activations in one
+    /// pass (FCN's skips from pool3 and pool4, or a backbone feeding several heads). Children below
+    /// the deepest named one do not run; no names, nothing runs.
+    public func callAsFunction(_ input: Tensor, outputs names: [String]) -> [String: Tensor] {
+        var wanted = [Int: String]()
+        for name in names {
+            guard let index = layers.firstIndex(where: { $0.name == name }) else {
+                preconditionFailure("Sequential: no layer named \(name) in \(layers.map(\.name))")
+            }
+            wanted[index] = name
         }
-        return layers[...last].reduce(input) { x, child in child.layer(x) }
+        guard let deepest = wanted.keys.max() else { return [:] }
+        var outputs = [String: Tensor]()
+        var x = input
+        for index in 0...deepest {
+            x = layers[index].layer(x)
+            if let name = wanted[index] { outputs[name] = x }
+        }
+        return outputs
     }
 
     /// Inference that rounds every child's output to Float16 and back: what storing activations
@@ -79,41 +98,13 @@ public struct Sequential: Layer {
         })
     }
 
-    /// Visits every child's parameters as `child.name`.
-    public func visitParameters(_ body: (String, Tensor) -> Void) {
-        for child in layers {
-            child.layer.visitParameters { body(child.name + "." + $0, $1) }
-        }
+    /// Visits the children in order.
+    public func visitChildren(_ body: (String, any Layer) -> Void) {
+        for child in layers { body(child.name, child.layer) }
     }
 
-    /// Visits every child's parameters mutably.
-    public mutating func updateParameters(_ body: (String, inout Tensor) -> Void) {
-        for index in layers.indices {
-            let name = layers[index].name
-            layers[index].layer.updateParameters { body(name + "." + $0, &$1) }
-        }
-    }
-
-    /// Visits every child's buffers as `child.name`.
-    public func visitBuffers(_ body: (String, Tensor) -> Void) {
-        for child in layers {
-            child.layer.visitBuffers { body(child.name + "." + $0, $1) }
-        }
-    }
-
-    /// Visits every child's buffers mutably.
-    public mutating func updateBuffers(_ body: (String, inout Tensor) -> Void) {
-        for index in layers.indices {
-            let name = layers[index].name
-            layers[index].layer.updateBuffers { body(name + "." + $0, &$1) }
-        }
-    }
-
-    /// Visits every child's batch norms mutably as `child.name` (+ `.path` inside the child).
-    public mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void) {
-        for index in layers.indices {
-            let name = layers[index].name
-            layers[index].layer.updateBatchNorms { body($0.isEmpty ? name : name + "." + $0, &$1) }
-        }
+    /// Visits the children mutably, in order.
+    public mutating func updateChildren(_ body: (String, inout any Layer) -> Void) {
+        for index in layers.indices { body(layers[index].name, &layers[index].layer) }
     }
 }

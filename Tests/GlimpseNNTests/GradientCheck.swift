@@ -5,6 +5,11 @@
 // masks are the same in every evaluation. The result is the relative error
 // ||numerical - analytic|| / (||numerical|| + ||analytic||) over the checked elements; a
 // correct Float32 gradient gives around 1e-4, a wrong one O(1).
+//
+// Every check also holds the layer to the input-gradient contract of `Gradients.needsInputGradient`:
+// the pullback runs once with the flag true (its input gradient is checked above) and once with
+// it false, where it may skip the input gradient but must add exactly the same parameter
+// gradients; both times it must leave the flag as it found it.
 
 import Foundation
 import GlimpseNN
@@ -13,14 +18,17 @@ import GlimpseTensor
 /// What a gradient check found, per checked tensor (`input` and each parameter name).
 struct GradientCheckResult: CustomStringConvertible {
     var errors: [String: Double] = [:]
+    /// How the layer broke the input-gradient contract (empty: it kept it).
+    var contractViolations: [String] = []
 
     /// The worst relative error.
     var worst: Double { errors.values.max() ?? 0 }
 
-    func passed(tolerance: Double = 1e-2) -> Bool { !errors.isEmpty && worst < tolerance }
+    func passed(tolerance: Double = 1e-2) -> Bool { !errors.isEmpty && worst < tolerance && contractViolations.isEmpty }
 
     var description: String {
-        errors.sorted { $0.key < $1.key }.map { "\($0.key): \(String(format: "%.2e", $0.value))" }.joined(separator: ", ")
+        let values = errors.sorted { $0.key < $1.key }.map { "\($0.key): \(String(format: "%.2e", $0.value))" }
+        return (values + contractViolations).joined(separator: ", ")
     }
 }
 
@@ -43,14 +51,30 @@ func gradientCheck<L: Layer>(_ layer: L, input: Tensor, epsilon: Float = 5e-3, s
         return total
     }
 
-    var copy = layer
-    var context = ForwardContext(random: SeededGenerator(seed: seed))
-    let (_, pullback) = copy.forward(input, context: &context)
-    var gradients = Gradients()
-    let inputGradient = pullback(projection, &gradients)
+    /// The pullback's result and the gradients it added, with `needsInputGradient` set to `needsInput`.
+    func backward(needsInput: Bool) -> (Tensor, Gradients) {
+        var copy = layer
+        var context = ForwardContext(random: SeededGenerator(seed: seed))
+        let (_, pullback) = copy.forward(input, context: &context)
+        var gradients = Gradients()
+        gradients.needsInputGradient = needsInput
+        return (pullback(projection, &gradients), gradients)
+    }
+    let (inputGradient, gradients) = backward(needsInput: true)
     precondition(inputGradient.shape == input.shape, "pullback returned \(inputGradient.shape) for input \(input.shape)")
 
     var result = GradientCheckResult()
+    let (skippedInput, skipped) = backward(needsInput: false)
+    let changed = Set(gradients.tensors.keys).union(skipped.tensors.keys).filter { gradients[$0] != skipped[$0] }
+    if !changed.isEmpty {
+        result.contractViolations.append("without the input gradient, other gradients for \(changed.sorted())")
+    }
+    if skippedInput.shape != input.shape {
+        result.contractViolations.append("without the input gradient, returned \(skippedInput.shape)")
+    }
+    if !gradients.needsInputGradient || skipped.needsInputGradient {
+        result.contractViolations.append("needsInputGradient not restored")
+    }
     var pick = SeededGenerator(seed: 3)
     func indices(_ count: Int) -> [Int] {
         if count <= samples { return Array(0..<count) }

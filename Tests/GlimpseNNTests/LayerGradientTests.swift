@@ -2,25 +2,53 @@
 
 import GlimpseModels
 import GlimpseNN
-import GlimpseTensor
+@testable import GlimpseTensor
 import Testing
 
 @Suite("Gradient checks")
 struct LayerGradientTests {
     static func rng(_ seed: UInt64 = 5) -> SeededGenerator { SeededGenerator(seed: seed) }
 
+    /// A convolution to check, and which of the data-gradient kernel's two methods it must take.
+    struct ConvolutionCase: CustomTestStringConvertible, Sendable {
+        var stride: Int, padding: Int, kernel: Int, inChannels: Int, outChannels: Int
+        var useBias = true
+        /// Whether the input gradient is a convolution of dy (stride 1, padding <= k - 1, O <= C)
+        /// rather than GEMM + col2im.
+        var inputGradientIsConvolution: Bool
+        var testDescription: String {
+            "\(inChannels)->\(outChannels) k\(kernel) s\(stride) p\(padding)\(useBias ? "" : " no bias")"
+        }
+    }
+
     @Test("Conv2D", arguments: [
-        (stride: 1, padding: 1, kernel: 3), (stride: 2, padding: 0, kernel: 3), (stride: 1, padding: 2, kernel: 3),
-        (stride: 1, padding: 0, kernel: 1), (stride: 2, padding: 1, kernel: 2),
+        ConvolutionCase(stride: 1, padding: 1, kernel: 3, inChannels: 3, outChannels: 4, inputGradientIsConvolution: false),
+        ConvolutionCase(stride: 1, padding: 1, kernel: 3, inChannels: 4, outChannels: 3, inputGradientIsConvolution: true),
+        ConvolutionCase(stride: 1, padding: 1, kernel: 3, inChannels: 4, outChannels: 3, useBias: false,
+                        inputGradientIsConvolution: true),
+        ConvolutionCase(stride: 2, padding: 0, kernel: 3, inChannels: 3, outChannels: 4, inputGradientIsConvolution: false),
+        ConvolutionCase(stride: 2, padding: 0, kernel: 3, inChannels: 4, outChannels: 3, inputGradientIsConvolution: false),
+        ConvolutionCase(stride: 1, padding: 2, kernel: 3, inChannels: 3, outChannels: 4, inputGradientIsConvolution: false),
+        ConvolutionCase(stride: 1, padding: 2, kernel: 3, inChannels: 4, outChannels: 2, inputGradientIsConvolution: true),
+        ConvolutionCase(stride: 1, padding: 0, kernel: 1, inChannels: 3, outChannels: 4, inputGradientIsConvolution: false),
+        ConvolutionCase(stride: 1, padding: 0, kernel: 1, inChannels: 4, outChannels: 4, inputGradientIsConvolution: true),
+        ConvolutionCase(stride: 2, padding: 1, kernel: 2, inChannels: 3, outChannels: 4, inputGradientIsConvolution: false),
+        ConvolutionCase(stride: 1, padding: 2, kernel: 2, inChannels: 4, outChannels: 3, useBias: false,
+                        inputGradientIsConvolution: false),
     ])
-    func conv2D(_ config: (stride: Int, padding: Int, kernel: Int)) {
+    func conv2D(_ config: ConvolutionCase) {
         var random = Self.rng()
-        let layer = Conv2D(inChannels: 3, outChannels: 4, kernelSize: config.kernel, stride: config.stride,
-                           padding: config.padding, random: &random)
-        var withBias = layer
-        withBias.bias = randomInput([4], seed: 11)
-        let result = gradientCheck(withBias, input: randomInput([2, 3, 6, 5]))
+        var layer = Conv2D(inChannels: config.inChannels, outChannels: config.outChannels, kernelSize: config.kernel,
+                           stride: config.stride, padding: config.padding, useBias: config.useBias, random: &random)
+        if config.useBias { layer.bias = randomInput([config.outChannels], seed: 11) }
+        let input = randomInput([2, config.inChannels, 6, 5])
+        let geometry = layer.window.geometry(channels: config.inChannels, height: 6, width: 5,
+                                             kernelHeight: config.kernel, kernelWidth: config.kernel)
+        #expect(Convolution.dataGradientIsConvolution(geometry, outChannels: config.outChannels)
+                == config.inputGradientIsConvolution)
+        let result = gradientCheck(layer, input: input)
         #expect(result.passed(), "\(result)")
+        #expect(Set(result.errors.keys) == (config.useBias ? ["input", "weight", "bias"] : ["input", "weight"]))
     }
 
     @Test func convolutionThenReLU() {
@@ -211,6 +239,13 @@ struct LayerGradientTests {
                                         input: randomInput([3, 4]))
         #expect(!wrongLinear.passed(), "a transposed weight gradient passed: \(wrongLinear)")
         #expect(wrongLinear.errors["weight"]! > 0.1)
+        let forgetful = gradientCheck(Chain(
+            lower: Conv2D(inChannels: 2, outChannels: 3, kernelSize: 3, padding: 1, random: &random),
+            upper: Conv2D(inChannels: 3, outChannels: 2, kernelSize: 1, random: &random), forgetsInputGradient: true),
+                                      input: randomInput([2, 2, 4, 4]))
+        #expect(!forgetful.passed(), "a pullback that breaks the input-gradient contract passed: \(forgetful)")
+        #expect(forgetful.worst < 1e-2, "its gradients are right when the input gradient is needed: \(forgetful)")
+        #expect(forgetful.contractViolations.count == 1)
     }
 }
 
@@ -262,6 +297,22 @@ struct BlockGradientTests {
         let projected = block.parameters.keys.contains("add.shortcut.conv.weight")
         #expect(projected == (config.stride != 1 || config.inChannels != config.channels))
         #expect(Set(block.buffers.keys).contains("add.body.bn1.running_mean"))
+    }
+
+    @Test func squeezeNetLikeStack() {
+        // A strided convolution below a fire module: the fire's input gradient feeds a trainable layer.
+        var random = SeededGenerator(seed: 2)
+        var net = Sequential([
+            ("conv1", Conv2D(inChannels: 3, outChannels: 4, kernelSize: 3, stride: 2, random: &random)), ("relu1", ReLU()),
+            ("fire2", Fire(inChannels: 4, squeeze: 2, expand1x1: 2, expand3x3: 2, random: &random)),
+            ("pool", GlobalAvgPool()),
+        ])
+        // Nonzero biases: with zero ones, wherever the squeeze output is all zeros the expand
+        // convolutions' outputs are exactly 0, on the ReLU's kink.
+        net.updateParameters { name, p in if name.hasSuffix("bias") { p = randomInput(p.shape, seed: 31) } }
+        let result = gradientCheck(net, input: randomInput([2, 3, 9, 9], seed: 4), epsilon: 1e-3)
+        #expect(result.passed(), "\(result)")
+        #expect(result.errors.count == 1 + net.parameters.count)
     }
 
     @Test func squeezeNetShapes() {

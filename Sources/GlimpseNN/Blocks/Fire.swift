@@ -53,17 +53,17 @@ public struct Fire: Layer {
         })
     }
 
-    /// Visits `squeeze.*`, `expand1x1.*`, `expand3x3.*`.
-    public func visitParameters(_ body: (String, Tensor) -> Void) {
-        squeeze.visitParameters { body("squeeze." + $0, $1) }
-        expand1x1.visitParameters { body("expand1x1." + $0, $1) }
-        expand3x3.visitParameters { body("expand3x3." + $0, $1) }
+    /// Visits `squeeze`, `expand1x1`, `expand3x3`.
+    public func visitChildren(_ body: (String, any Layer) -> Void) {
+        body("squeeze", squeeze)
+        body("expand1x1", expand1x1)
+        body("expand3x3", expand3x3)
     }
 
-    /// Visits the parameters mutably, in the same order.
-    public mutating func updateParameters(_ body: (String, inout Tensor) -> Void) {
-        squeeze.updateParameters { body("squeeze." + $0, &$1) }
-        expand1x1.updateParameters { body("expand1x1." + $0, &$1) }
-        expand3x3.updateParameters { body("expand3x3." + $0, &$1) }
+    /// Visits the children mutably, in the same order.
+    public mutating func updateChildren(_ body: (String, inout any Layer) -> Void) {
+        Self.updateChild("squeeze", &squeeze, body)
+        Self.updateChild("expand1x1", &expand1x1, body)
+        Self.updateChild("expand3x3", &expand3x3, body)
     }
 }

@@ -176,11 +176,6 @@ public struct BatchNorm: Layer {
         return (sumDy, sumDyXhat)
     }
 
-    /// Visits itself (path "").
-    public mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void) {
-        body("", &self)
-    }
-
     /// Visits `weight` then `bias`.
     public func visitParameters(_ body: (String, Tensor) -> Void) {
         body("weight", weight)

@@ -39,16 +39,10 @@ public struct Concat: Layer {
         })
     }
 
-    /// Visits the branches' parameters as `branch.name`.
-    public func visitParameters(_ body: (String, Tensor) -> Void) { branches.visitParameters(body) }
-    /// Visits the branches' parameters mutably.
-    public mutating func updateParameters(_ body: (String, inout Tensor) -> Void) { branches.updateParameters(body) }
-    /// Visits the branches' buffers.
-    public func visitBuffers(_ body: (String, Tensor) -> Void) { branches.visitBuffers(body) }
-    /// Visits the branches' buffers mutably.
-    public mutating func updateBuffers(_ body: (String, inout Tensor) -> Void) { branches.updateBuffers(body) }
-    /// Visits the branches' batch norms mutably.
-    public mutating func updateBatchNorms(_ body: (String, inout BatchNorm) -> Void) { branches.updateBatchNorms(body) }
+    /// Visits the branches, whose parameters are named `branch.name` (not `branches.`).
+    public func visitChildren(_ body: (String, any Layer) -> Void) { branches.visitChildren(body) }
+    /// Visits the branches mutably.
+    public mutating func updateChildren(_ body: (String, inout any Layer) -> Void) { branches.updateChildren(body) }
 }
 
 /// A residual connection: `body(x) + shortcut(x)`, with the identity as the default shortcut
@@ -95,33 +89,15 @@ public struct Add: Layer {
         })
     }
 
-    /// Visits `body.*` then `shortcut.*`.
-    public func visitParameters(_ fn: (String, Tensor) -> Void) {
-        body.visitParameters { fn("body." + $0, $1) }
-        shortcut?.visitParameters { fn("shortcut." + $0, $1) }
+    /// Visits `body` then `shortcut` (if any).
+    public func visitChildren(_ visit: (String, any Layer) -> Void) {
+        visit("body", body)
+        if let shortcut { visit("shortcut", shortcut) }
     }
 
-    /// Visits `body.*` then `shortcut.*` mutably.
-    public mutating func updateParameters(_ fn: (String, inout Tensor) -> Void) {
-        body.updateParameters { fn("body." + $0, &$1) }
-        if shortcut != nil { shortcut!.updateParameters { fn("shortcut." + $0, &$1) } }
-    }
-
-    /// Visits buffers of `body.*` then `shortcut.*`.
-    public func visitBuffers(_ fn: (String, Tensor) -> Void) {
-        body.visitBuffers { fn("body." + $0, $1) }
-        shortcut?.visitBuffers { fn("shortcut." + $0, $1) }
-    }
-
-    /// Visits buffers mutably.
-    public mutating func updateBuffers(_ fn: (String, inout Tensor) -> Void) {
-        body.updateBuffers { fn("body." + $0, &$1) }
-        if shortcut != nil { shortcut!.updateBuffers { fn("shortcut." + $0, &$1) } }
-    }
-
-    /// Visits the batch norms of `body` then `shortcut` mutably.
-    public mutating func updateBatchNorms(_ fn: (String, inout BatchNorm) -> Void) {
-        body.updateBatchNorms { fn($0.isEmpty ? "body" : "body." + $0, &$1) }
-        if shortcut != nil { shortcut!.updateBatchNorms { fn($0.isEmpty ? "shortcut" : "shortcut." + $0, &$1) } }
+    /// Visits `body` then `shortcut` (if any) mutably.
+    public mutating func updateChildren(_ visit: (String, inout any Layer) -> Void) {
+        visit("body", &body)
+        if shortcut != nil { visit("shortcut", &shortcut!) }
     }
 }
