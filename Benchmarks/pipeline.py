@@ -13,24 +13,30 @@ machines export and which halve OpenBLAS's speed here, are unset for the measure
 
 `--glimpse A B` measures several builds side by side on the same copies (for example a
 worktree of the previous commit, built the same way), alternating them so both see the same
-machine; `--repeat R` runs each R times and prints the median row.
+machine; `--pipeline P Q` gives each its own pipeline file (an older build reads an older
+format); `--repeat R` runs each R times and prints the median row.
 """
 import argparse, json, os, re, shutil, subprocess, tempfile, time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 environment = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
 parser = argparse.ArgumentParser()
-parser.add_argument("--pipeline", default="Pipelines/classify.yaml")
+parser.add_argument("--pipeline", nargs="+", default=["Pipelines/classify.yaml"],
+                    help="one pipeline file, or one per --glimpse binary (an older build may need its own)")
 parser.add_argument("--images", type=int, nargs="+", default=[64])
 parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
 parser.add_argument("--glimpse", nargs="+", default=[os.path.join(root, ".build/release/glimpse")],
                     help="glimpse binaries to compare (default: this checkout's release build)")
 parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median by seconds is printed")
 args = parser.parse_args()
+if len(args.pipeline) == 1:
+    args.pipeline = args.pipeline * len(args.glimpse)
+assert len(args.pipeline) == len(args.glimpse), "give one pipeline, or one per --glimpse binary"
+pipelines = dict(zip(args.glimpse, args.pipeline))
 
 samples = sorted(f for f in os.listdir(os.path.join(root, "datasets/samples"))
                  if f.endswith((".png", ".jpg")) and "mask" not in f)
-print(f"pipeline {args.pipeline}; samples {', '.join(samples)}; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")
+print(f"pipeline {', '.join(args.pipeline)}; samples {', '.join(samples)}; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")
 print("| binary | images | jobs | seconds | images/s | peak RSS MiB | time per stage |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
 
@@ -40,7 +46,7 @@ def measure(binary, work, count, jobs, run):
     out = os.path.join(work, f"out-{jobs}-{run}")
     start = time.monotonic()
     result = subprocess.run(["/usr/bin/time", "-v", binary, "run",
-                             os.path.join(root, args.pipeline), os.path.join(work, "in"), "-o", out,
+                             os.path.join(root, pipelines[binary]), os.path.join(work, "in"), "-o", out,
                              "--quiet", "--jobs", str(jobs)], capture_output=True, text=True, env=environment)
     seconds = time.monotonic() - start
     assert result.returncode == 0, result.stderr

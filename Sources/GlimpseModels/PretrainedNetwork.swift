@@ -28,34 +28,43 @@ public struct PretrainedNetwork: Sendable {
     /// cannot be read, has no head tensor, or does not fit the architecture (every missing,
     /// unexpected or misshapen key).
     public init(architecture: Architecture, weights weightsPath: String) throws {
-        let bytes = try Self.bytes(of: weightsPath)
-        let file = try SafetensorsFile(bytes: bytes, source: weightsPath)
+        let data = try Self.mappedData(of: weightsPath)
+        let file = try SafetensorsFile(data: data, source: weightsPath)
         let headKey = architecture.head + ".weight"
         guard let head = file[headKey] else {
             throw SafetensorsError.invalidLayout(
                 file: weightsPath, key: headKey, reason: "no \(headKey): not \(architecture.rawValue) weights")
         }
-        var network = architecture.make(classes: head.shape.first ?? 0, seed: 0)
+        guard let classes = head.shape.first, classes > 0 else {
+            throw SafetensorsError.invalidLayout(file: weightsPath, key: headKey, reason: "shape \(head.shape) gives no class count")
+        }
+        var network = architecture.make(classes: classes, seed: 0)
         try network.load(from: file)
         self.architecture = architecture
         self.network = network
-        self.classes = head.shape.first ?? 0
+        self.classes = classes
         self.preprocessing = file.metadata["preprocess.input_size"] == nil
             ? architecture.defaultPreprocessing
             : try ImagePreprocessing(metadata: file.metadata, source: weightsPath)
         self.weightsFile = weightsPath
-        self.weightsDigest = ContentHash.hex(ContentHash.fnv1a64(bytes))
+        self.weightsDigest = Self.digest(of: data)
     }
 
     /// The digest `weightsDigest` would be for the file at `path`, without loading a network.
     public static func digest(of path: String) throws -> String {
-        ContentHash.hex(ContentHash.fnv1a64(try bytes(of: path)))
+        digest(of: try mappedData(of: path))
     }
 
-    /// The file's bytes; throws `SafetensorsError.unreadable` naming it.
-    private static func bytes(of path: String) throws -> [UInt8] {
+    /// FNV-1a 64 of `data`, 16 hex digits.
+    private static func digest(of data: Data) -> String {
+        data.withUnsafeBytes { ContentHash.hex(ContentHash.fnv1a64($0)) }
+    }
+
+    /// The file's bytes, memory-mapped (a weights file is read once, never copied whole);
+    /// throws `SafetensorsError.unreadable` naming it.
+    private static func mappedData(of path: String) throws -> Data {
         do {
-            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw SafetensorsError.unreadable(file: path, reason: (error as NSError).localizedDescription)
         }

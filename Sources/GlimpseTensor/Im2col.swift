@@ -48,6 +48,17 @@ public struct ConvGeometry: Sendable, Equatable {
 public enum Im2col {
     /// Naive reference: `image` `[C, H, W]` to `columns` `[C*kH*kW, outH*outW]`, element by element.
     public static func naiveUnfold(_ g: ConvGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        naiveWindows(g) { column, pixel in columns[column] = pixel.map { image[$0] } ?? 0 }
+    }
+
+    /// Naive reference: adds `columns` `[C*kH*kW, outH*outW]` back into `image` `[C, H, W]` (which it does not clear).
+    public static func naiveFold(_ g: ConvGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
+        naiveWindows(g) { column, pixel in if let pixel { image[pixel] += columns[column] } }
+    }
+
+    /// Every element of the column matrix `[C*kH*kW, outH*outW]` in order, with the index of the
+    /// image pixel `[C, H, W]` it reads, or nil where the window lies on the padding.
+    private static func naiveWindows(_ g: ConvGeometry, _ body: (_ column: Int, _ pixel: Int?) -> Void) {
         let (oh, ow) = (g.outHeight, g.outWidth)
         for c in 0..<g.channels {
             for ky in 0..<g.kernelHeight {
@@ -58,28 +69,7 @@ public enum Im2col {
                             let iy = oy * g.strideY - g.padY + ky
                             let ix = ox * g.strideX - g.padX + kx
                             let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
-                            columns[row * oh * ow + oy * ow + ox] = inside ? image[(c * g.height + iy) * g.width + ix] : 0
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Naive reference: adds `columns` `[C*kH*kW, outH*outW]` back into `image` `[C, H, W]` (which it does not clear).
-    public static func naiveFold(_ g: ConvGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
-        let (oh, ow) = (g.outHeight, g.outWidth)
-        for c in 0..<g.channels {
-            for ky in 0..<g.kernelHeight {
-                for kx in 0..<g.kernelWidth {
-                    let row = (c * g.kernelHeight + ky) * g.kernelWidth + kx
-                    for oy in 0..<oh {
-                        for ox in 0..<ow {
-                            let iy = oy * g.strideY - g.padY + ky
-                            let ix = ox * g.strideX - g.padX + kx
-                            if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                                image[(c * g.height + iy) * g.width + ix] += columns[row * oh * ow + oy * ow + ox]
-                            }
+                            body(row * oh * ow + oy * ow + ox, inside ? (c * g.height + iy) * g.width + ix : nil)
                         }
                     }
                 }

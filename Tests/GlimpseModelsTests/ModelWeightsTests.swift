@@ -75,3 +75,22 @@ struct ModelWeightsTests {
         #expect(throws: SafetensorsError.self) { try PretrainedNetwork(architecture: .deepconvnet, weights: folder.appendingPathComponent("none").path) }
     }
 }
+
+@Suite("Pretrained network files")
+struct PretrainedNetworkFileTests {
+    @Test func aHeadWithoutAClassCountIsAnErrorNotACrash() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("glimpse-models-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var state = DeepConvNet.make(seed: 4).state
+        state["fc2.weight"] = Tensor(shape: [0, 50], scalars: [])
+        let path = folder.appendingPathComponent("empty-head.safetensors")
+        try SafetensorsFile.write(state, to: path)
+        do {
+            _ = try PretrainedNetwork(architecture: .deepconvnet, weights: path.path)
+            Issue.record("a head with no classes was loaded")
+        } catch {
+            #expect("\(error)".contains(path.path) && "\(error)".contains("fc2.weight"), "\(error)")
+        }
+    }
+}

@@ -5,7 +5,7 @@
 import GlimpseTensor
 
 /// A 2-D convolution over `[N, C, H, W]` inputs with weights `[O, C, kH, kW]` (PyTorch's OIHW).
-public struct Conv2D: Layer {
+public struct Conv2D: WeightAndBiasLayer {
     /// Filters, `[outChannels, inChannels, kernelHeight, kernelWidth]`.
     public var weight: Tensor
     /// One bias per output channel, `[outChannels]` (nil: no bias).
@@ -87,17 +87,5 @@ public struct Conv2D: Layer {
         }
         guard computesInputGradient && gradients.needsInputGradient else { return Tensor(zeros: input.shape) }
         return Convolution.dataGradient(dy, weight: weight, inputHeight: input.shape[2], inputWidth: input.shape[3], window)
-    }
-
-    /// Visits `weight` then `bias`.
-    public func visitParameters(_ body: (String, Tensor) -> Void) {
-        body("weight", weight)
-        if let bias { body("bias", bias) }
-    }
-
-    /// Visits `weight` then `bias` mutably.
-    public mutating func updateParameters(_ body: (String, inout Tensor) -> Void) {
-        body("weight", &weight)
-        if bias != nil { body("bias", &bias!) }
     }
 }

@@ -3,7 +3,7 @@
 import GlimpseTensor
 
 /// A fully connected layer over `[N, in]` inputs with weight `[out, in]` (PyTorch layout) and bias `[out]`.
-public struct Linear: Layer {
+public struct Linear: WeightAndBiasLayer {
     /// Weights, `[outFeatures, inFeatures]`.
     public var weight: Tensor
     /// Bias, `[outFeatures]`.
@@ -58,18 +58,6 @@ public struct Linear: Layer {
             }
             return Tensor.matmul(dy, weight)
         })
-    }
-
-    /// Visits `weight` then `bias`.
-    public func visitParameters(_ body: (String, Tensor) -> Void) {
-        body("weight", weight)
-        if let bias { body("bias", bias) }
-    }
-
-    /// Visits `weight` then `bias` mutably.
-    public mutating func updateParameters(_ body: (String, inout Tensor) -> Void) {
-        body("weight", &weight)
-        if bias != nil { body("bias", &bias!) }
     }
 }
 
