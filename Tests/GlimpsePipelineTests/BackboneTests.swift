@@ -1,4 +1,5 @@
-// The CNN feature extractor on real photos with the shipped SqueezeNet weights.
+// The CNN backbone on real photos with the shipped SqueezeNet weights, and on the shipped
+// DeepConvNet digits weights.
 
 import Foundation
 import GlimpseImaging
@@ -8,8 +9,8 @@ import GlimpseStages
 import GlimpseTensor
 import Testing
 
-@Suite("Feature extractor")
-struct FeatureExtractorTests {
+@Suite("Backbone")
+struct BackboneTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
     static let weights = root.appendingPathComponent("datasets/weights/squeezenet1_1.safetensors").path
 
@@ -40,4 +41,28 @@ struct FeatureExtractorTests {
             #expect("\(error)".contains("/nonexistent/w.safetensors"))
         }
     }
+
+    @Test func onePassKeepsEveryLayerAskedForAndTheInputScale() throws {
+        let backbone = try CNNBackbone(weights: Self.weights)
+        let image = try ImageFile.read(Self.root.appendingPathComponent("datasets/samples/chelsea.png").path)
+        let features = backbone.features(of: image, layers: ["pool3", "fire9", "pool10"])
+        #expect(Set(features.layers.keys) == ["pool3", "fire9", "pool10"])
+        #expect(features["pool3"].shape == [1, 128, 27, 27] && features["fire9"].shape == [1, 512, 13, 13])
+        #expect(features["pool10"].shape == [1, 1000])
+        #expect(features.inputScale.x == 227 / Float(image.width) && features.inputScale.y == 227 / Float(image.height))
+        #expect(backbone.featureVector(features) == backbone.features(of: [image]).scalars, "the shared pass gives the batch path's features")
+        #expect(backbone.identity.architecture == "squeezenet" && backbone.identity.weightsDigest.count == 16)
+    }
+
+    @Test func theDigitsNetworkIsABackboneToo() throws {
+        let weights = Self.root.appendingPathComponent("datasets/weights/deepconvnet-mnist.safetensors").path
+        let backbone = try CNNBackbone(architecture: .deepconvnet, weights: weights, layer: "conv6")
+        #expect(backbone.preprocessing.inputSize == 28 && backbone.preprocessing.channelOrder == "gray")
+        var pixels = [UInt8](repeating: 0, count: 40 * 40)
+        for y in 10..<30 { pixels[y * 40 + 20] = 255 }  // a "1"
+        let features = backbone.features(of: Image(width: 40, height: 40, channels: 1, pixels: pixels), layers: ["conv6", "fc2"])
+        #expect(backbone.featureVector(features).count == 64)
+        #expect(features["fc2"].shape == [1, 10])
+    }
 }
+
