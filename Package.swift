@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "GlimpsePipelineTests",
             dependencies: [
-                "GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline",
+                "GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline",
                 "GlimpseModels", "GlimpseClassification", "GlimpseRegistry",
             ]),
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),

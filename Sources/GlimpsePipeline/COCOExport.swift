@@ -4,18 +4,19 @@
 // loads against it. Category ids are 1 + the stage's label index; bbox is [x, y, width, height].
 
 import Foundation
+import GlimpseSerialization
 
 /// The COCO files for a run's boxes.
 struct COCOExport {
-    struct ImageRecord: Codable { var id: Int; var file_name: String; var width: Int; var height: Int }
-    struct Category: Codable { var id: Int; var name: String }
-    struct Annotation: Codable {
+    struct ImageRecord { var id: Int; var file_name: String; var width: Int; var height: Int }
+    struct Category { var id: Int; var name: String }
+    struct Annotation {
         var id: Int; var image_id: Int; var category_id: Int; var bbox: [Float]; var area: Float; var iscrowd: Int; var score: Float
     }
-    struct Result: Codable { var image_id: Int; var category_id: Int; var bbox: [Float]; var score: Float }
-    struct Dataset: Codable { var images: [ImageRecord]; var categories: [Category]; var annotations: [Annotation] }
 
-    let dataset: Dataset
+    let images: [ImageRecord]
+    let categories: [Category]
+    let annotations: [Annotation]
 
     /// Builds the files from per-image results, boxes from detections (else proposals).
     init(categories: [String], results: [(imageID: Int, stem: String, result: ImageResult)]) {
@@ -29,18 +30,34 @@ struct COCOExport {
                                               bbox: bbox, area: bbox[2] * bbox[3], iscrowd: 0, score: box.score))
             }
         }
-        dataset = Dataset(images: images,
-                          categories: categories.enumerated().map { Category(id: $0.offset + 1, name: $0.element) },
-                          annotations: annotations)
+        self.images = images
+        self.categories = categories.enumerated().map { Category(id: $0.offset + 1, name: $0.element) }
+        self.annotations = annotations
     }
 
-    /// The dataset file.
-    func datasetJSON() -> Data { OutputWriter.encode(dataset, pretty: false) }
+    /// The dataset file: compact, keys sorted.
+    func datasetJSON() -> Data {
+        let root = JSONValue.object([
+            ("images", .array(images.map {
+                .object([("id", .integer($0.id)), ("file_name", .string($0.file_name)), ("width", .integer($0.width)),
+                         ("height", .integer($0.height))])
+            })),
+            ("categories", .array(categories.map { .object([("id", .integer($0.id)), ("name", .string($0.name))]) })),
+            ("annotations", .array(annotations.map { a in
+                .object([("id", .integer(a.id)), ("image_id", .integer(a.image_id)), ("category_id", .integer(a.category_id)),
+                         ("bbox", .array(a.bbox.map { .float($0) })), ("area", .float(a.area)), ("iscrowd", .integer(a.iscrowd)),
+                         ("score", .float(a.score))])
+            })),
+        ])
+        return Data(root.encoderText(pretty: false).utf8)
+    }
 
-    /// The results list.
+    /// The results list: compact, keys sorted.
     func resultsJSON() -> Data {
-        OutputWriter.encode(dataset.annotations.map {
-            Result(image_id: $0.image_id, category_id: $0.category_id, bbox: $0.bbox, score: $0.score)
-        }, pretty: false)
+        let list = JSONValue.array(annotations.map { a in
+            .object([("image_id", .integer(a.image_id)), ("category_id", .integer(a.category_id)),
+                     ("bbox", .array(a.bbox.map { .float($0) })), ("score", .float(a.score))])
+        })
+        return Data(list.encoderText(pretty: false).utf8)
     }
 }

@@ -1,11 +1,12 @@
 // ImageResult: everything the pipeline found in one image, as written to its per-image JSON.
 // No timings (they go to the ledger), so the file is the same byte for byte on every run.
+// ImageResult+JSON.swift converts it to and from JSON.
 
 import GlimpseImaging
 import GlimpseStages
 
 /// A box as written to JSON: corners in pixels, class index and name, score.
-public struct BoxRecord: Sendable, Equatable, Codable {
+public struct BoxRecord: Sendable, Equatable {
     /// Left edge.
     public var x0: Float
     /// Top edge.
@@ -33,17 +34,22 @@ public struct BoxRecord: Sendable, Equatable, Codable {
 }
 
 /// The segmenter's output as recorded in JSON: the label-map file and the classes present.
-public struct SegmentationRecord: Sendable, Equatable, Codable {
+public struct SegmentationRecord: Sendable, Equatable {
     /// The label-map PNG, relative to the output folder.
     public var labelMap: String
     /// Names of the class ids present, ascending by id.
     public var classes: [String]
     /// Class ids present, ascending.
     public var ids: [Int]
+
+    /// Creates a record.
+    public init(labelMap: String, classes: [String], ids: [Int]) {
+        (self.labelMap, self.classes, self.ids) = (labelMap, classes, ids)
+    }
 }
 
 /// One image's results.
-public struct ImageResult: Sendable, Equatable, Codable {
+public struct ImageResult: Sendable, Equatable {
     /// The input path as given (or found under a given folder).
     public var input: String
     /// Decoded width.

@@ -6,11 +6,12 @@
 
 import Foundation
 import GlimpseFiles
+import GlimpseSerialization
 
 /// One input's line in the ledger.
-public struct LedgerEntry: Sendable, Equatable, Codable {
+public struct LedgerEntry: Sendable, Equatable {
     /// What happened to an input.
-    public enum Status: String, Sendable, Codable {
+    public enum Status: String, Sendable {
         /// Processed, outputs written.
         case ok
         /// Could not be read, decoded or processed; `error` says why.
@@ -36,12 +37,15 @@ public struct LedgerEntry: Sendable, Equatable, Codable {
     /// True when `--resume` reused an earlier result instead of processing the file again.
     public var resumed: Bool?
 
-    /// The entry as one JSON line (keys sorted), without the newline.
-    public func jsonLine() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    /// Creates an entry.
+    public init(path: String, output: String, hash: String, pipeline: String, status: Status, error: String?,
+                timings: [String: Double], resumed: Bool?) {
+        (self.path, self.output, self.hash, self.pipeline, self.status) = (path, output, hash, pipeline, status)
+        (self.error, self.timings, self.resumed) = (error, timings, resumed)
     }
+
+    /// The entry as one JSON line (keys sorted), without the newline.
+    public func jsonLine() -> String { json.encoderText(pretty: false) }
 }
 
 /// Reading and appending the ledger file.
@@ -82,9 +86,9 @@ public final class Ledger {
     public static func read(_ url: URL) -> [String: LedgerEntry] {
         guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
         var entries = [String: LedgerEntry]()
-        let decoder = JSONDecoder()
         for line in data.split(separator: 0x0A) {
-            if let entry = try? decoder.decode(LedgerEntry.self, from: Data(line)) {
+            if let value = try? JSONParser().parse([UInt8](line)),
+               let entry = try? LedgerEntry(json: value, file: url.path) {
                 entries[entry.path] = entry
             }
         }

@@ -65,7 +65,7 @@ public struct OutputWriter: Sendable {
             let small = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: Self.thumbnailSide)
             try AtomicFile.write(JPEG.encode(small, quality: 80, file: thumbnail.path), to: thumbnail, durability: .deferred)
         }
-        try AtomicFile.write(Self.encode(result), to: json, durability: .deferred)
+        try AtomicFile.write(Data(result.fileText.utf8), to: json, durability: .deferred)
     }
 
     /// The run-wide files, from the per-image JSON of the ok entries, in input order.
@@ -76,8 +76,7 @@ public struct OutputWriter: Sendable {
         for (item, entry) in zip(items, entries) where item.kind == .image {
             imageID += 1
             guard entry.status == .ok else { continue }
-            let data = try Data(contentsOf: jsonURL(stem: item.stem))
-            results.append((imageID, item.stem, try JSONDecoder().decode(ImageResult.self, from: data)))
+            results.append((imageID, item.stem, try ImageResult.read(jsonURL(stem: item.stem))))
         }
         if let categories = pipeline.boxCategories {
             let coco = COCOExport(categories: categories, results: results)
@@ -89,7 +88,7 @@ public struct OutputWriter: Sendable {
                 let caption = record.result.captions?.first
                 let line = CaptionLine(input: record.result.input, output: record.stem, caption: caption?.text ?? "",
                                        logProbability: caption?.logProbability ?? 0)
-                return String(decoding: Self.encode(line, pretty: false), as: UTF8.self) + "\n"
+                return line.json.encoderText(pretty: false) + "\n"
             }
             try AtomicFile.write(Data(lines.joined().utf8), to: output.appendingPathComponent("captions.jsonl"))
         }
@@ -98,13 +97,6 @@ public struct OutputWriter: Sendable {
                                   results: results.map { ($0.stem, $0.result) }, thumbnail: { thumbnailURL(stem: $0) })
             try page.write(to: output.appendingPathComponent("report.html"))
         }
-    }
-
-    /// JSON with sorted keys, so equal values give equal bytes.
-    static func encode<T: Encodable>(_ value: T, pretty: Bool = true) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        return try! encoder.encode(value)
     }
 
     /// The image with the best boxes (20 on a preview, 10 on a thumbnail), the mask, and on a
@@ -139,12 +131,4 @@ public struct OutputWriter: Sendable {
         }
         return out
     }
-}
-
-/// One line of `captions.jsonl`.
-struct CaptionLine: Codable {
-    var input: String
-    var output: String
-    var caption: String
-    var logProbability: Float
 }

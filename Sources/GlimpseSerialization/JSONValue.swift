@@ -21,6 +21,9 @@ public enum JSONValue: Sendable, Equatable {
     case integer(Int)
     /// Any other number (always finite).
     case number(Double)
+    /// A single-precision number (always finite), written with `Float`'s shortest form (0.4699895,
+    /// not the `Double` expansion 0.4699895083904266); the parser never makes one.
+    case float(Float)
     /// A string.
     case string(String)
     /// An array.
@@ -37,6 +40,9 @@ public enum JSONValue: Sendable, Equatable {
         case let (.integer(x), .integer(y)): return x == y
         case let (.number(x), .number(y)): return x == y
         case let (.integer(x), .number(y)), let (.number(y), .integer(x)): return Int(exactly: y) == x
+        case let (.float(x), .float(y)): return x == y
+        case let (.float(x), .number(y)), let (.number(y), .float(x)): return Double(x) == y
+        case let (.float(x), .integer(y)), let (.integer(y), .float(x)): return Int(exactly: x) == y
         case let (.string(x), .string(y)): return x == y
         case let (.array(x), .array(y)): return x == y
         case let (.object(x), .object(y)):
@@ -51,11 +57,12 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    /// The number as a `Double` for `.integer` and `.number`, else nil.
+    /// The number as a `Double` for `.integer`, `.number` and `.float`, else nil.
     public var doubleValue: Double? {
         switch self {
         case let .integer(x): return Double(x)
         case let .number(x): return x
+        case let .float(x): return Double(x)
         default: return nil
         }
     }
@@ -65,7 +72,7 @@ public enum JSONValue: Sendable, Equatable {
         switch self {
         case .null: return "null"
         case .bool: return "bool"
-        case .integer, .number: return "number"
+        case .integer, .number, .float: return "number"
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
@@ -78,7 +85,8 @@ public enum JSONValue: Sendable, Equatable {
     /// below 1e15 in magnitude) prints without a fraction, any other with Swift's shortest form that
     /// round-trips; strings escape `"`, `\`, `\n`, `\r`, `\t`, `\b`, `\f` and other controls as
     /// `\u00xx`, as serde_json and Python's json do (so safetensors headers match the reference
-    /// writer's bytes). So the output is the same on every platform. A non-finite `.number` is a programmer error.
+    /// writer's bytes); a `.float` prints as `encoderText` prints it. So the output is the same on every
+    /// platform. A non-finite `.number` or `.float` is a programmer error.
     public func serialized() -> String {
         var out = ""
         write(to: &out)
@@ -91,6 +99,7 @@ public enum JSONValue: Sendable, Equatable {
         case let .bool(b): out += b ? "true" : "false"
         case let .integer(x): out += String(x)
         case let .number(x): out += JSONValue.format(x)
+        case let .float(x): out += JSONValue.encoderNumber(x)
         case let .string(s): JSONValue.writeString(s, to: &out)
         case let .array(items):
             out += "["
@@ -117,7 +126,9 @@ public enum JSONValue: Sendable, Equatable {
         return "\(x)"  // Swift prints the shortest representation that round-trips
     }
 
-    private static func writeString(_ s: String, to out: inout String) {
+    /// Appends `s` as a JSON string: quotes, backslashes and control characters escaped, `/` and
+    /// non-ASCII text as they are.
+    static func writeString(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -73,7 +73,7 @@ struct SafetensorsHeader: Equatable {
         case .object: return "an object"
         case .array: return "an array"
         case .string: return "a string"
-        case .integer, .number: return "a number"
+        case .integer, .number, .float: return "a number"
         case .bool: return "a boolean"
         case .null: return "null"
         }

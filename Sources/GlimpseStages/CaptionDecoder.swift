@@ -4,7 +4,7 @@
 import GlimpseImaging
 
 /// One generated sentence and its score.
-public struct Caption: Sendable, Equatable, Codable {
+public struct Caption: Sendable, Equatable {
     /// The sentence, words separated by single spaces.
     public var text: String
     /// The decoder's log-probability of the sentence.

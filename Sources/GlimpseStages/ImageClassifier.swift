@@ -3,7 +3,7 @@
 import GlimpseImaging
 
 /// One class and its probability.
-public struct ClassScore: Sendable, Equatable, Codable {
+public struct ClassScore: Sendable, Equatable {
     /// Index into the classifier's `categories`.
     public var classIndex: Int
     /// The class's name.

@@ -47,7 +47,7 @@ struct GenericStageTests {
 
         // per-image JSON holds what the stages returned
         let original = try ImageFile.read(tree.folder.appendingPathComponent("rgb.png").path)
-        let record = try JSONDecoder().decode(ImageResult.self, from: Data(contentsOf: out.appendingPathComponent("photos/rgb.json")))
+        let record = try ImageResult.read(out.appendingPathComponent("photos/rgb.json"))
         let proposals = try QuadrantProposer().propose(StageInput(image: original))
         let detections = try BrightnessDetector(threshold: 100).detect(StageInput(image: original, proposals: proposals))
         #expect(record.proposals?.map(\.box.x1) == proposals.map(\.x1))

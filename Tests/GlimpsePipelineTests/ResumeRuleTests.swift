@@ -37,7 +37,7 @@ struct ResumeRuleTests {
         #expect(afterEdit.resumed == first.ok - 1)
         let entry = ledger.first { $0["path"] as? String == changed.path }
         #expect(entry?["resumed"] == nil && entry?["status"] as? String == "ok")
-        let record = try JSONDecoder().decode(ImageResult.self, from: Data(contentsOf: out.appendingPathComponent("photos/rgb.json")))
+        let record = try ImageResult.read(out.appendingPathComponent("photos/rgb.json"))
         #expect(record.width == 20 && record.captions?.first?.text == "a 20 by 10 image")
 
         // a deleted output is rebuilt

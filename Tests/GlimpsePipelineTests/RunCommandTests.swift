@@ -61,7 +61,7 @@ struct RunCommandTests {
         for (good, json) in [("2024/a.jpg", "2024/a.json"), ("2024/a.png", "2024/a.png.json"), ("2024/deep/rgba.png", "2024/deep/rgba.json"),
                              ("2025/progressive.JPG", "2025/progressive.json"), ("rgb.png", "rgb.json")] {
             let data = try Data(contentsOf: out.appendingPathComponent("photos/" + json))
-            let record = try JSONDecoder().decode(ImageResult.self, from: data)
+            let record = try ImageResult.read(out.appendingPathComponent("photos/" + json))
             let original = try ImageFile.read(tree.folder.appendingPathComponent(good).path)
             #expect(record.input == "photos/" + good)
             #expect(record.width == original.width && record.height == original.height)
@@ -86,9 +86,9 @@ struct RunCommandTests {
         let result = try PipelineFixtures.glimpse(["run", "--quiet"], in: work)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty, "--quiet: \(result.stderr)")
-        let chelsea = try JSONDecoder().decode(ImageResult.self, from: Data(contentsOf: work.appendingPathComponent("out/samples/chelsea.json")))
+        let chelsea = try ImageResult.read(work.appendingPathComponent("out/samples/chelsea.json"))
         #expect(chelsea.classes?.first?.label == "Egyptian cat")
-        let coffee = try JSONDecoder().decode(ImageResult.self, from: Data(contentsOf: work.appendingPathComponent("out/samples/coffee.json")))
+        let coffee = try ImageResult.read(work.appendingPathComponent("out/samples/coffee.json"))
         #expect(coffee.classes?.first?.label == "espresso")
         // selective-search proposals: at most max_proposals per image, exported to COCO
         #expect((chelsea.proposals?.count ?? 0) > 10 && (chelsea.proposals?.count ?? 0) <= 100)

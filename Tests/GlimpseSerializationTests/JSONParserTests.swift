@@ -18,6 +18,7 @@ private func kind(_ value: JSONValue) -> String {
     case .bool: return "bool"
     case .integer: return "integer"
     case .number: return "number"
+    case .float: return "float"
     case .string: return "string"
     case .array: return "array"
     case .object: return "object"
