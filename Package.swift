@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
         .library(name: "GlimpseProposals", targets: ["GlimpseProposals"]),
         .library(name: "GlimpseDatasets", targets: ["GlimpseDatasets"]),
+        .library(name: "GlimpseEvaluation", targets: ["GlimpseEvaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -83,12 +84,18 @@ let package = Package(
             dependencies: ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "CZlib"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
+        // Detection, segmentation and caption metrics, golden-tested against their references.
+        .target(
+            name: "GlimpseEvaluation",
+            dependencies: ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseDatasets"],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim",
                 "GlimpseModels", "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
-                "GlimpseClassification", "GlimpseRegistry", "GlimpseDatasets",
+                "GlimpseClassification", "GlimpseRegistry", "GlimpseDatasets", "GlimpseEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -125,6 +132,10 @@ let package = Package(
             name: "GlimpseDatasetsTests",
             dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseDatasets"],
             exclude: ["pycocotools"]),
+        .testTarget(
+            name: "GlimpseEvaluationTests",
+            dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseDatasets", "GlimpseEvaluation"],
+            exclude: ["reference"]),
     ],
     swiftLanguageModes: [.v5]
 )
