@@ -83,6 +83,17 @@ struct DetectionGoldenTests {
             let floor = results == "boxes" && iouType == .segm ? 0.001 : 0.05
             #expect(report.stats[0] > floor && report.stats[0] < 0.95, "\(results) \(iouType): AP \(report.stats[0])")
             #expect(report.categories.last?.averagePrecision == nil)
+            if results == "mixed" {
+                // The command gives the same figures, on one thread or two.
+                for threads in ["1", "2"] {
+                    let out = directory + "/report-\(threads).json"
+                    let run = try GlimpseProcess.run(["eval", "detections", "--gt", directory + "/gt.json", "--pred", directory + "/mixed.json",
+                                                      "--iou-type", "segm", "--json", out, "--threads", threads])
+                    #expect(run.status == 0, "\(run.stderr)")
+                    let written = try JSONParser().parse(Array(try Data(contentsOf: URL(fileURLWithPath: out))))
+                    #expect(written["stats"]?.detectionNumbers == report.stats.map { Optional($0) }, "--threads \(threads)")
+                }
+            }
             figures.append("\(results)/\(iouType): AP \(String(format: "%.4f", report.stats[0])), max |diff| \(worst)")
         }
         print("golden vs pycocotools (\(fixture.groundTruth.images.count) images, \(annotations.count) annotations, "
