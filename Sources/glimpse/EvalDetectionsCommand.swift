@@ -85,7 +85,7 @@ struct EvalDetections: ParsableCommand {
         lines.append("")
         func cell(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "    -" }
         let nameWidth = max(8, report.categories.map(\.name.count).max() ?? 0)
-        lines.append("per category (COCO AP at maxDets=\(p.maxDetections[2]); VOC AP at IoU > 0.5):")
+        lines.append("per category (COCO \(p.iouType.rawValue) AP at maxDets=\(p.maxDetections[2]); VOC AP on boxes at IoU > 0.5):")
         lines.append("   id  " + "name".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
             + "     gt  crowd   dets     AP   AP50  VOC07  VOC10+")
         for c in report.categories {
