@@ -4,6 +4,7 @@
 
 import GlimpseEvaluation
 import GlimpseImaging
+import GlimpseTensor
 import Testing
 
 @Suite("Confusion matrix")
@@ -80,10 +81,10 @@ struct ConfusionMatrixTests {
     }
 
     @Test func aMapOf500x500IsCountedInWellUnderAMillisecond() {
-        var random = SegmentationFixtures.Random(state: 11)
+        var random = SeededGenerator(seed: 11)
         let side = 500
-        let truth = map((0..<(side * side)).map { _ in random.pick([0, 0, 1, 2, 3, 20, 255]) })
-        let prediction = map((0..<(side * side)).map { _ in random.pick([0, 1, 2, 3, 20, 21, 30]) })
+        let truth = map((0..<(side * side)).map { _ in [0, 0, 1, 2, 3, 20, 255].randomElement(using: &random)! })
+        let prediction = map((0..<(side * side)).map { _ in [0, 1, 2, 3, 20, 21, 30].randomElement(using: &random)! })
         var matrix = ConfusionMatrix(classCount: 21)
         matrix.add(groundTruth: truth, prediction: prediction)  // warm-up
         let clock = ContinuousClock()

@@ -7,6 +7,7 @@ import GlimpseDatasets
 import GlimpseEvaluation
 import GlimpseImaging
 import GlimpseSerialization
+import GlimpseTensor
 import GlimpseTestSupport
 
 /// Helpers of the segmentation tests.
@@ -37,37 +38,23 @@ enum SegmentationFixtures {
         try ImageFile.write(Image(width: map.width, height: map.height, channels: 1, pixels: map.ids), to: path)
     }
 
-    /// SplitMix64: a small seeded generator, so the random maps are the same on every run.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-        mutating func pick(_ values: [UInt8]) -> UInt8 { values[below(values.count)] }
-    }
-
     /// Random ground-truth / prediction pairs over 8 classes, sizes varying, built so that every
     /// convention is exercised: 255 (ignore) on about 10% of the ground truth, class 5 only
     /// predicted (absent from the ground truth), class 6 only in the ground truth (never
     /// predicted), class 7 in neither, and predictions 9 and 255 that are not classes. About half
     /// the predictions copy the ground truth, so the figures are far from 0 and 1.
     static func randomPairs(seed: UInt64, count: Int) -> [(truth: LabelMap, prediction: LabelMap)] {
-        var random = Random(state: seed)
+        var random = SeededGenerator(seed: seed)
         let truthValues: [UInt8] = [0, 0, 0, 1, 1, 2, 3, 4, 6, 255]
         let predictedValues: [UInt8] = [0, 1, 2, 3, 4, 5, 5, 9, 255]
         return (0..<count).map { _ in
-            let width = 17 + random.below(40), height = 9 + random.below(30)
+            let width = Int.random(in: 17..<57, using: &random), height = Int.random(in: 9..<39, using: &random)
             var truth = [UInt8](), prediction = [UInt8]()
             for _ in 0..<(width * height) {
-                let g = random.pick(truthValues)
+                let g = truthValues.randomElement(using: &random)!
                 truth.append(g)
-                let copy = g != 255 && g != 6 && random.below(2) == 0
-                prediction.append(copy ? g : random.pick(predictedValues))
+                let copy = g != 255 && g != 6 && Bool.random(using: &random)
+                prediction.append(copy ? g : predictedValues.randomElement(using: &random)!)
             }
             return (LabelMap(width: width, height: height, ids: truth), LabelMap(width: width, height: height, ids: prediction))
         }
