@@ -66,6 +66,12 @@ struct EvalSegmentationCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("classes: 4, names from the label maps"))
         #expect(result.stdout.contains("pixel accuracy          0.8571"))
+        // A predicted ignore label is not a class either: a miss, reported with its file.
+        try SegmentationFixtures.writeGray(LabelMap(width: 4, height: 2, ids: [0, 0, 1, 255, 2, 2, 1, 1]), "x.png", in: directory + "/pred")
+        let withIgnore = try run(directory)
+        #expect(withIgnore.status == 0 && withIgnore.stdout.contains("classes: 3, names from the label maps"))
+        #expect(withIgnore.stdout.contains("pixel accuracy          0.8571"))
+        #expect(withIgnore.stderr.contains("1 predicted pixels in 1 files have values that are not classes (255; classes are 0-2), first \(directory)/pred/x.png"))
     }
 
     @Test func outOfRangePredictionsAreReportedWithTheirFile() throws {
