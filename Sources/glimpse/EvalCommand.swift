@@ -12,7 +12,8 @@ import GlimpseTraining
 /// `glimpse eval ...`
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Evaluate a network.", subcommands: [EvalMNIST.self, EvalProposals.self, EvalDetections.self])
+        commandName: "eval", abstract: "Evaluate a network, detections, segmentations or captions.",
+        subcommands: [EvalMNIST.self, EvalProposals.self, EvalDetections.self, EvalSegmentation.self])
 }
 
 /// `glimpse eval mnist`
