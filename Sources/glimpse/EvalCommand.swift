@@ -12,7 +12,7 @@ import GlimpseTraining
 /// `glimpse eval ...`
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Evaluate a network.", subcommands: [EvalMNIST.self, EvalProposals.self])
+        commandName: "eval", abstract: "Evaluate a network.", subcommands: [EvalMNIST.self, EvalProposals.self, EvalCaptions.self])
 }
 
 /// `glimpse eval mnist`
