@@ -17,8 +17,9 @@
 //   "won't" -> wo n't; "cannot" -> can not, gonna/wanna/gotta/lemme/gimme -> gon na, ...;
 //   a trailing apostrophe after s ("dogs'") is split off (and dropped);
 // - kept whole: hyphenated words (black-and-white), slashes (red/blue), numbers with , . : inside
-//   (1,000 2.5 3:30), words with inner periods (u.s. p.m. e.g.) and the period of common
-//   abbreviations (mr. mrs. dr. st. etc. vs. ...), "'90s", "o'clock".
+//   (1,000 2.5 3:30), words with inner periods (u.s. p.m. e.g.), the period after a single letter
+//   (an initial: "the letter b." keeps "b.", as PTB does) and after common abbreviations (mr.
+//   mrs. dr. st. etc. vs. ...), "'90s", "o'clock".
 // Not covered (PTB's full lexer has more): its complete abbreviation lists and sentence-final
 // abbreviation handling, URLs, e-mail addresses, emoticons, SGML, fractions and the
 // "americanize"/unicode-normalising options, "rock'n'roll"-style words, "'tis"/"'twas"; a caption
@@ -142,6 +143,8 @@ public struct CaptionTokenizer: Sendable {
     /// or a known one.
     static func keepsPeriod(_ stem: String) -> Bool {
         if stem.contains("."), stem.allSatisfy({ $0.isLetter || $0 == "." }) { return true }
+        // A single letter is an initial to PTB ("j." in "j. smith"), even at the end of a line.
+        if stem.count == 1, stem.first!.isLetter { return true }
         return abbreviations.contains(stem)
     }
 
@@ -172,9 +175,10 @@ public struct CaptionTokenizer: Sendable {
         }
         if let parts = splitWords[word] { return parts }
         if isClitic(word) || isDecade(word) { return [word] }
-        if word.count > 3, word.hasSuffix("n't") { return [String(word.dropLast(3)), "n't"] }
+        // Clitics come off the end one at a time, so stacked ones split too ("i'd've" -> i 'd 've).
+        if word.count > 3, word.hasSuffix("n't") { return middleTokens(String(word.dropLast(3))) + ["n't"] }
         for clitic in ["'s", "'re", "'ve", "'ll", "'d", "'m"] where word.count > clitic.count && word.hasSuffix(clitic) {
-            return [String(word.dropLast(clitic.count)), clitic]
+            return middleTokens(String(word.dropLast(clitic.count))) + [clitic]
         }
         return [word]
     }
