@@ -41,66 +41,59 @@ public struct CaptionPredictions: Sendable {
     public static func parse(_ bytes: [UInt8], file: String, references: CaptionReferences, groundTruthFile: String)
         throws(EvaluationError) -> CaptionPredictions {
         let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        var found = [Int: (caption: String, entry: String)]()
         let format: Format = first == UInt8(ascii: "[") ? .cocoResults : .jsonLines
-        let known = Set(references.imageIDs)
+        // The entries with their names ("result 3", "line 7"), then one rule per format for which
+        // image an entry is about (its id, and how the error messages name it).
+        var entries = [(entry: String, item: JSONValue)]()
+        let image: (JSONValue, String) throws(EvaluationError) -> (id: Int, name: String)
         if format == .cocoResults {
-            let root = try parseJSON(bytes, file: file, entry: nil)
-            guard case let .array(items) = root else { throw EvaluationError(.syntax, file: file, "not a JSON array") }
-            for (i, item) in items.enumerated() {
-                let entry = "result \(i)"
-                guard case .object = item else {
-                    throw EvaluationError(.invalidEntry, file: file, entry: entry, "a \(item.typeName), not an object")
-                }
+            guard case let .array(items) = try parseJSON(bytes, file: file, entry: nil) else {
+                throw EvaluationError(.syntax, file: file, "not a JSON array")
+            }
+            entries = items.enumerated().map { ("result \($0.offset)", $0.element) }
+            let known = Set(references.imageIDs)
+            image = { (item, entry) throws(EvaluationError) in
                 guard let number = item["image_id"]?.doubleValue, let id = Int(exactly: number) else {
                     throw EvaluationError(.invalidEntry, file: file, entry: entry, "no integer \"image_id\"")
                 }
-                let caption = try captionField(item, file: file, entry: entry)
                 guard known.contains(id) else {
-                    throw EvaluationError(.mismatch, file: file, entry: entry,
-                                          "image id \(id) is not in the ground truth (\(groundTruthFile)): a prediction file for another split?")
+                    throw EvaluationError(.mismatch, file: file, entry: entry, "image id \(id) is not in the ground truth "
+                                          + "(\(groundTruthFile)): a prediction file for another split?")
                 }
-                if let earlier = found[id] {
-                    throw EvaluationError(.invalidEntry, file: file, entry: entry,
-                                          "a second caption for image id \(id) (the first is \(earlier.entry))")
-                }
-                found[id] = (caption, entry)
+                return (id, "image id \(id)")
             }
         } else {
-            // Last path component of each ground-truth file name -> image id.
-            var byName = [String: Int]()
-            for (id, name) in zip(references.imageIDs, references.fileNames) {
-                let key = lastComponent(name)
-                if let other = byName[key] {
-                    throw EvaluationError(.mismatch, file: groundTruthFile, entry: "image \(id)",
-                                          "file name \(key) is also image \(other)'s, so captions.jsonl lines cannot be matched by name")
-                }
-                byName[key] = id
-            }
             var lineNumber = 0
             for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
                 lineNumber += 1
                 guard line.contains(where: { ![0x20, 0x09, 0x0D].contains($0) }) else { continue }
-                let entry = "line \(lineNumber)"
-                let item = try parseJSON(Array(line), file: file, entry: entry)
-                guard case .object = item else {
-                    throw EvaluationError(.invalidEntry, file: file, entry: entry, "a \(item.typeName), not an object")
-                }
+                entries.append(("line \(lineNumber)", try parseJSON(Array(line), file: file, entry: "line \(lineNumber)")))
+            }
+            let byName = try namesToIDs(references, groundTruthFile: groundTruthFile)
+            image = { (item, entry) throws(EvaluationError) in
                 guard case let .string(input)? = item["input"] else {
                     throw EvaluationError(.invalidEntry, file: file, entry: entry, "no string \"input\" (the image's path)")
                 }
-                let caption = try captionField(item, file: file, entry: entry)
                 let name = lastComponent(input)
                 guard let id = byName[name] else {
-                    throw EvaluationError(.mismatch, file: file, entry: entry,
-                                          "file name \(name) is not in the ground truth (\(groundTruthFile)): a prediction file for another split?")
+                    throw EvaluationError(.mismatch, file: file, entry: entry, "file name \(name) is not in the ground truth "
+                                          + "(\(groundTruthFile)): a prediction file for another split?")
                 }
-                if let earlier = found[id] {
-                    throw EvaluationError(.invalidEntry, file: file, entry: entry,
-                                          "a second caption for \(name) (the first is on \(earlier.entry))")
-                }
-                found[id] = (caption, entry)
+                return (id, name)
             }
+        }
+        var found = [Int: (caption: String, entry: String)]()
+        for (entry, item) in entries {
+            guard case .object = item else {
+                throw EvaluationError(.invalidEntry, file: file, entry: entry, "a \(item.typeName), not an object")
+            }
+            let (id, name) = try image(item, entry)
+            let caption = try captionField(item, file: file, entry: entry)
+            if let earlier = found[id] {
+                throw EvaluationError(.invalidEntry, file: file, entry: entry,
+                                      "a second caption for \(name) (the first is \(earlier.entry))")
+            }
+            found[id] = (caption, entry)
         }
         let missing = zip(references.imageIDs, references.fileNames).filter { found[$0.0] == nil }
         if let example = missing.first {
@@ -109,6 +102,21 @@ public struct CaptionPredictions: Sendable {
                                   + "have no prediction, e.g. image \(example.0) (\(example.1)): a prediction file for another split, or an incomplete run?")
         }
         return CaptionPredictions(format: format, candidates: references.imageIDs.map { found[$0]!.caption })
+    }
+
+    /// Last path component of each ground-truth file name -> image id; two images with the same
+    /// name cannot be told apart by a captions.jsonl line.
+    static func namesToIDs(_ references: CaptionReferences, groundTruthFile: String) throws(EvaluationError) -> [String: Int] {
+        var byName = [String: Int]()
+        for (id, name) in zip(references.imageIDs, references.fileNames) {
+            let key = lastComponent(name)
+            if let other = byName[key] {
+                throw EvaluationError(.mismatch, file: groundTruthFile, entry: "image \(id)",
+                                      "file name \(key) is also image \(other)'s, so captions.jsonl lines cannot be matched by name")
+            }
+            byName[key] = id
+        }
+        return byName
     }
 
     /// The string "caption" member of a prediction.

@@ -45,27 +45,15 @@ enum CaptionReferenceRunner {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let inputPath = try write(input.serialized(), named: "input.json", in: directory)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [repositoryRoot + "/Tests/GlimpseEvaluationTests/reference/run.sh", script, inputPath]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let errorBox = ErrorText()
-        let reader = Thread { errorBox.data = errors.fileHandleForReading.readDataToEndOfFile(); errorBox.done.signal() }
-        reader.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        errorBox.done.wait()
-        process.waitUntilExit()
-        let errorText = String(decoding: errorBox.data, as: UTF8.self)
-        if process.terminationStatus == 77 {
-            throw ReferenceScriptError(detail: "python3 cannot create a venv (install python3-venv): \(errorText)")
+        let run = try GlimpseProcess.run(program: URL(fileURLWithPath: "/bin/sh"),
+                                         [repositoryRoot + "/Tests/GlimpseEvaluationTests/reference/run.sh", script, inputPath])
+        if run.status == 77 {
+            throw ReferenceScriptError(detail: "python3 cannot create a venv (install python3-venv): \(run.stderr)")
         }
-        guard process.terminationStatus == 0 else {
-            throw ReferenceScriptError(detail: "\(script) exited \(process.terminationStatus): \(errorText)")
+        guard run.status == 0 else {
+            throw ReferenceScriptError(detail: "\(script) exited \(run.status): \(run.stderr)")
         }
-        return try JSONParser().parse(Array(data))
+        return try JSONParser().parse(Array(run.stdout.utf8))
     }
 
     /// The numbers of a JSON array.
@@ -81,10 +69,4 @@ struct ReferenceScriptError: Error, CustomStringConvertible {
     var detail: String
     /// The cause.
     var description: String { detail }
-}
-
-/// Standard error collected on a second thread.
-private final class ErrorText: @unchecked Sendable {
-    var data = Data()
-    let done = DispatchSemaphore(value: 0)
 }
