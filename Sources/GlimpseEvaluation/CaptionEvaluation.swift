@@ -49,8 +49,10 @@ public struct CaptionEvaluation: Sendable {
     public var rougeL: Double
     /// CIDEr-D (mean over images).
     public var ciderD: Double
-    /// Summed candidate length and summed chosen reference length (BLEU's brevity penalty inputs).
-    public var candidateLength: Int, referenceLength: Int
+    /// Summed candidate length in tokens (BLEU's c).
+    public var candidateLength: Int
+    /// Summed length of each image's closest reference (BLEU's r).
+    public var referenceLength: Int
     /// One entry per image, in input order.
     public var images: [ImageScore]
     /// Things a reader of the figures must know (small set for CIDEr-D, empty candidates).

@@ -16,14 +16,17 @@
 // - clitics: "man's" -> man 's, 're 've 'll 'd 'm, "isn't" -> is n't, "can't" -> ca n't,
 //   "won't" -> wo n't; "cannot" -> can not, gonna/wanna/gotta/lemme/gimme -> gon na, ...;
 //   a trailing apostrophe after s ("dogs'") is split off (and dropped);
-// - kept whole: hyphenated words (black-and-white), slashes (red/blue), numbers with , . : inside
+// - split off and kept: a trailing slash ("w/" -> w /), "am"/"pm" glued to a clock time
+//   ("10:45am" -> 10:45 am); a double hyphen inside a word is a dash (split, dropped);
+// - kept whole: signed numbers (-3, +5), hashtags (#tag; "#1" is # 1), "'n'";
+//   hyphenated words (black-and-white), slashes (red/blue), numbers with , . : inside
 //   (1,000 2.5 3:30), words with inner periods (u.s. p.m. e.g.), the period after a single letter
 //   (an initial: "the letter b." keeps "b.", as PTB does) and after common abbreviations (mr.
 //   mrs. dr. st. etc. vs. ...), "'90s", "o'clock".
 // Not covered (PTB's full lexer has more): its complete abbreviation lists and sentence-final
 // abbreviation handling, URLs, e-mail addresses, emoticons, SGML, fractions and the
-// "americanize"/unicode-normalising options, "rock'n'roll"-style words, "'tis"/"'twas"; a caption
-// using those may tokenize differently from coco-caption's.
+// "americanize"/unicode-normalising options, "rock'n'roll"-style words, "'tis"/"'twas", feet and
+// inches (6'2" is 6 2 to PTB); a caption using those may tokenize differently from coco-caption's.
 
 /// A Java-free equivalent of coco-caption's PTB tokenization for plain English captions.
 public struct CaptionTokenizer: Sendable {
@@ -61,7 +64,7 @@ public struct CaptionTokenizer: Sendable {
     static let abbreviations: Set<String> = [
         "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "mt", "ft", "ave", "rd", "blvd", "etc", "vs", "inc",
         "ltd", "co", "corp", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-        "dec", "gen", "gov", "sen", "rep", "capt", "col", "lt", "sgt", "approx",
+        "dec", "gen", "gov", "sen", "rep", "capt", "col", "lt", "sgt",
     ]
 
     /// Words PTB splits into two tokens.
@@ -78,6 +81,7 @@ public struct CaptionTokenizer: Sendable {
 
     /// The PTB tokens of one whitespace-free chunk.
     static func chunkTokens(_ chunk: String) -> [String] {
+        if chunk == "'n'" { return [chunk] }  // PTB's one quoted word: "rock 'n' roll"
         var chars = Array(chunk)
         var front = [String](), back = [String]()
         // Peel punctuation off the front.
@@ -90,6 +94,8 @@ public struct CaptionTokenizer: Sendable {
                 front.append("`"); chars.removeFirst(); continue
             }
             if let bracket = brackets[first] { front.append(bracket); chars.removeFirst(); continue }
+            // A sign before a digit belongs to the number (-3, +5); # before a letter is a hashtag.
+            if chars.count > 1, (first == "-" || first == "+") && chars[1].isNumber || first == "#" && chars[1].isLetter { break }
             if symbols.contains(first) || [",", ";", ":"].contains(first) {
                 front.append(String(first)); chars.removeFirst(); continue
             }
@@ -107,7 +113,7 @@ public struct CaptionTokenizer: Sendable {
                 back.insert("'", at: 0); chars.removeLast(); continue
             }
             if let bracket = brackets[last] { back.insert(bracket, at: 0); chars.removeLast(); continue }
-            if symbols.contains(last) || [",", ";", ":"].contains(last) {
+            if symbols.contains(last) || [",", ";", ":", "/"].contains(last) {
                 back.insert(String(last), at: 0); chars.removeLast(); continue
             }
             if last == "?" || last == "!" || last == "-" {
@@ -162,7 +168,16 @@ public struct CaptionTokenizer: Sendable {
     /// The tokens of a chunk's core: inner symbols and punctuation split, then clitics.
     static func middleTokens(_ word: String) -> [String] {
         guard !word.isEmpty else { return [] }
+        // A double hyphen inside a word is a dash: "men--one" -> men -- one.
+        if let dash = word.range(of: "--") {
+            return middleTokens(String(word[..<dash.lowerBound])) + ["--"] + chunkTokens(String(word[dash.upperBound...]))
+        }
         let chars = Array(word)
+        // A clock time glued to am/pm: "10:45am" -> 10:45 am.
+        if chars.count > 2, chars.contains(":"), chars[chars.count - 3].isNumber,
+           word.hasSuffix("am") || word.hasSuffix("pm") {
+            return [String(chars.dropLast(2)), String(chars.suffix(2))]
+        }
         // Inner characters that always split: symbols, brackets, quotes, ; ? !, and , or : unless
         // between digits (1,000 3:30).
         for (i, ch) in chars.enumerated() where i > 0 && i < chars.count - 1 {

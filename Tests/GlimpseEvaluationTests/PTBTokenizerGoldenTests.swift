@@ -24,6 +24,17 @@ struct PTBTokenizerGoldenTests {
         "A cat, a dog, and a bird...", "We'll see; you'd know; I'd've gone.", "An e-mail from the U.K. office.",
         "the digits are n't here", "a man 's dog", "Mr. and Mrs. Smith at St. Louis.", "Pick-up trucks' tyres.", "It wouldn't've been a SEVEN.",
         "A 10-year-old boy's red/blue kite [left] {right}.", "Cats & dogs: 2 + 2 = 4?!",
+        // Less common inputs, checked once against the jar on 2026-12-02:
+        "A man.A dog", "A sign that says 'STOP'.", "A 'Do not enter' sign", "People at the U.S.A. border.",
+        "It is 5 p.m", "The No. 5 bus.", "A train at 10:45am.", "A 3.5-inch disk.",
+        "A mother-in-law's car.", "Two men--one tall--walk.", "A bus; a car: a van!",
+        "A group of people (some sitting) near a car.", "A dog..", "An A.", "I.", "Dr Who", "The 1990's style.",
+        "Rock 'n' roll music.", "a cat's paw's tip", "A  man   with\ttabs", "Ya'll come back", "O'Neil's pub",
+        "Don't!", "It's 100% cotton.", "A @user #tag", "A toy car/truck.", "John & Mary's house.", "A 2x4 board.",
+        "An e.g. example.", "Approx. 5 dogs.", "The U.N.'s flag.", "A man w/ a hat.", "A cat... a dog...", "What?",
+        "A dog!?", "a; b", "'Hello' he said", "\"A quote\"", "It ain't so.", "The dogs' bowls' rims.",
+        "A 'cool' car.", "ABC's show", "Twenty-five cats.", "A cat - a dog", "A cat -- a dog", "x-ray", "-3 degrees",
+        "a +5 bonus", "5' tall", "the '80s", "St.Louis",
     ]
 
     @Test func matchesPTBTokenizerOnSceneCaptionsAndHandMadeSentences() throws {
