@@ -55,4 +55,24 @@ struct CaptionTokenizerTests {
         #expect(CaptionTokenizer().tokenize("rock'n'roll") == ["rock'n'roll"])
         #expect(CaptionTokenizer().tokenize("He's 6'2\" tall.") == ["he", "'s", "6'2", "tall"])
     }
+
+    /// Random strings of letters, digits, spaces and every punctuation mark the rules look at: no
+    /// crash, and every token is non-empty, free of whitespace (the scorers join tokens with
+    /// spaces and split them again) and not one of the dropped marks.
+    @Test func randomTextGivesCleanTokens() {
+        let alphabet = Array("aZ9 .,;:!?'\"`-+=#$%&/()[]{}*<>|~^\\\u{2019}\u{201C}\u{2014}\u{2026}\t\n")
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let dropped: Set<String> = ["''", "'", "``", "`", ".", "?", "!", ",", ":", "-", "--", "...", ";"]
+        for _ in 0..<3000 {
+            let text = String((0..<next(24)).map { _ in alphabet[next(alphabet.count)] })
+            for token in CaptionTokenizer().tokenize(text) {
+                #expect(!token.isEmpty && !token.contains(where: \.isWhitespace) && !dropped.contains(token),
+                        "\(text.debugDescription) gave token \(token.debugDescription)")
+            }
+        }
+    }
 }
