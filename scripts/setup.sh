@@ -6,7 +6,12 @@ cd "$(dirname "$0")/.."
 
 packages=(libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev)
 # --tests: also what only the test suite uses (headless Chromium renders report.html)
-if [ "${1:-}" = "--tests" ]; then packages+=(chromium); fi
+if [ "${1:-}" = "--tests" ]; then
+    packages+=(chromium)
+    # java runs coco-caption's PTB tokenizer jar for the caption tokenizer's golden test; any
+    # installed java will do, so the JRE package is added only when none is on the PATH.
+    command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+fi
 missing=()
 for package in "${packages[@]}"; do
     # "install ok installed" only: a removed package whose config files remain still answers dpkg -s

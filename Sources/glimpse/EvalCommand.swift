@@ -13,7 +13,7 @@ import GlimpseTraining
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Evaluate a network, detections, segmentations or captions.",
-        subcommands: [EvalMNIST.self, EvalProposals.self, EvalDetections.self, EvalSegmentation.self])
+        subcommands: [EvalMNIST.self, EvalProposals.self, EvalDetections.self, EvalSegmentation.self, EvalCaptions.self])
 }
 
 /// `glimpse eval mnist`

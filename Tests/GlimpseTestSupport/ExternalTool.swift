@@ -1,5 +1,5 @@
 // ExternalTool: programs a few tests need from the machine (headless Chromium, python3 for
-// pycocotools), and the rule for when they are missing.
+// pycocotools and pycocoevalcap, java for coco-caption's PTB tokenizer), and the rule for when they are missing.
 //
 // On a developer's machine a missing tool shows the test as skipped, never as passed. Where the
 // tools must be there, the test runs anyway and fails on the missing tool: `scripts/test.sh`
@@ -13,6 +13,8 @@ public enum ExternalTool: String, Sendable, CaseIterable {
     case chromium
     /// `python3` on the PATH, for the pycocotools checks.
     case python3
+    /// `java` on the PATH, for coco-caption's PTB tokenizer (the jar ships with pycocoevalcap).
+    case java
 
     /// Whether a missing tool fails the tests that need it instead of skipping them: true when
     /// GLIMPSE_REQUIRE_TOOLS is set to anything but "" or "0", or CI is set.
@@ -27,9 +29,9 @@ public enum ExternalTool: String, Sendable, CaseIterable {
         switch self {
         case .chromium:
             return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        case .python3:
+        case .python3, .java:
             let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-            return folders.map { "\($0)/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+            return folders.map { "\($0)/\(rawValue)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         }
     }
 

@@ -28,8 +28,14 @@ public enum GlimpseProcess {
     /// Runs `glimpse ARGUMENTS` to completion, in `directory` when given. Both pipes are drained
     /// at once, so a command that writes a lot to one of them cannot block on a full pipe.
     public static func run(_ arguments: [String], in directory: URL? = nil) throws -> GlimpseRun {
+        try run(program: try executable(), arguments, in: directory)
+    }
+
+    /// Runs any `program` with `arguments` the same way (both pipes drained at once), e.g. a
+    /// reference script next to the tests.
+    public static func run(program: URL, _ arguments: [String], in directory: URL? = nil) throws -> GlimpseRun {
         let process = Process()
-        process.executableURL = try executable()
+        process.executableURL = program
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         let errorPipe = Pipe(), outputPipe = Pipe()
