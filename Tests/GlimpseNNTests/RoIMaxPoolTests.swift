@@ -1,6 +1,7 @@
 // RoIMaxPool: hand-computed bins (caffe-fast-rcnn arithmetic), the fast path against the naive
 // reference, argmax routing with accumulation, and a central-difference gradient check.
 
+import GlimpseModels
 @testable import GlimpseNN
 import GlimpseTensor
 import Testing
@@ -110,6 +111,25 @@ struct RoIMaxPoolTests {
             #expect(argmax == reference.argmax, "seed \(seed)")
             #expect(reference.argmax.contains(-1), "seed \(seed): the case should hold an empty bin")
         }
+    }
+
+    @Test func squeezeNetOn128PixelsGivesTheMeasuredScale() {
+        // SqueezeNet 1.1 on a 128 px scene: 128 -> 63 -> 31 -> 15 -> 7, so fire9 is 7 x 7 and
+        // the scale is 7 / 128 (not VGG16's 1/16).
+        let net = SqueezeNet.make(classes: 10, seed: 1)
+        var random = SeededGenerator(seed: 4)
+        let image = Tensor(shape: [1, 3, 128, 128]) { _ in random.nextNormal() }
+        let map = net(image, through: "fire9")
+        #expect(map.shape == [1, 512, 7, 7])
+        let pool = RoIMaxPool(outputHeight: 7, outputWidth: 7, spatialScale: 7.0 / 128)
+        // x2 = y2 = 110: round(110 x 7 / 128) = round(6.02) = 6, so cells 0...6, one per bin:
+        // the pooled RoI is the map itself.
+        #expect(pool(map, rois: Tensor(shape: [1, 5], scalars: [0, 0, 0, 110, 110])) == map)
+        // The whole scene, inclusive corner 127: round(6.95) = 7 gives 8 cells (the last one
+        // off the map), bin size 8 / 7, so bin (0, 0) covers cells [0, 2) x [0, 2).
+        let whole = pool(map, rois: Tensor(shape: [1, 5], scalars: [0, 0, 0, 127, 127]))
+        let corner = [0, 1, 7, 8].map { map.scalars[$0] }.max()!
+        #expect(whole.scalars[0] == corner)
     }
 
     @Test func gradientCheck() {
