@@ -65,6 +65,17 @@ struct RoIMaxPoolTests {
         #expect(half.scalars == [-11, 0, 0, 0])
     }
 
+    @Test func noRoIsGiveAnEmptyBatchAndZeroGradient() {
+        // An image with neither proposals nor objects reaches the head with R = 0.
+        let pool = RoIMaxPool(outputHeight: 7, outputWidth: 7, spatialScale: 7.0 / 128)
+        let (out, pullback) = pool.forward(Self.ramp, rois: Tensor(shape: [0, 5], scalars: []))
+        #expect(out.shape == [0, 1, 7, 7])
+        var gradients = Gradients()
+        let dx = pullback(Tensor(zeros: [0, 1, 7, 7]), &gradients)
+        #expect(dx.shape == [1, 1, 4, 4] && dx.scalars.allSatisfy { $0 == 0 })
+        #expect(pool.referencePool(Self.ramp, rois: Tensor(shape: [0, 5], scalars: [])).output.shape == [0, 1, 7, 7])
+    }
+
     @Test func batchIndexSelectsTheImage() {
         let two = Tensor(shape: [2, 1, 4, 4], scalars: (0..<16).map(Float.init) + (0..<16).map { Float($0) + 100 })
         let pool = RoIMaxPool(outputHeight: 1, outputWidth: 1, spatialScale: 1)
