@@ -107,10 +107,12 @@ public struct ProposalSampler: Sendable, Equatable {
         }
     }
 
-    /// A mini-batch for one image: foregrounds first, then backgrounds, each in the order drawn.
-    /// `proposals` are the image's region proposals, `groundTruth` its objects (possibly none);
-    /// `random` is advanced by the draw.
-    public func sample(proposals: [BoundingBox], groundTruth: [BoundingBox], random: inout SeededGenerator) -> [SampledRegion] {
+    /// Every candidate of one image labelled, before any sampling: the candidates (the proposals,
+    /// then the ground truth if appended), each one's match, and the candidate indices that are
+    /// foreground and background, in index order (the rest are neither). R-CNN's fine-tuning
+    /// pools these over all images and draws its 32 + 96 windows from the pool.
+    public func partition(proposals: [BoundingBox], groundTruth: [BoundingBox])
+        -> (candidates: [BoundingBox], matches: [ProposalMatch], foreground: [Int], background: [Int]) {
         let candidates = proposals + (appendGroundTruth ? groundTruth : [])
         let matches = Self.match(candidates, groundTruth: groundTruth, convention: convention)
         var foreground = [Int](), background = [Int]()
@@ -123,6 +125,14 @@ public struct ProposalSampler: Sendable, Equatable {
                 background.append(index)
             }
         }
+        return (candidates, matches, foreground, background)
+    }
+
+    /// A mini-batch for one image: foregrounds first, then backgrounds, each in the order drawn.
+    /// `proposals` are the image's region proposals, `groundTruth` its objects (possibly none);
+    /// `random` is advanced by the draw.
+    public func sample(proposals: [BoundingBox], groundTruth: [BoundingBox], random: inout SeededGenerator) -> [SampledRegion] {
+        var (candidates, matches, foreground, background) = partition(proposals: proposals, groundTruth: groundTruth)
         random.shuffle(&foreground)
         random.shuffle(&background)
         let foregroundCount = min(foregroundPerBatch, foreground.count)

@@ -36,6 +36,10 @@ struct ProposalSamplerTests {
         #expect(fast.filter { !$0.isForeground }.allSatisfy { $0.label == nil })
         let rcnn = ProposalSampler.rcnn.sample(proposals: proposals, groundTruth: [Self.truth], random: &random)
         #expect(Set(rcnn.filter { !$0.isForeground }.map(\.candidateIndex)) == [2, 3, 4, 5])
+        // The partition before sampling, in index order.
+        let parts = ProposalSampler.fastRCNN.partition(proposals: proposals, groundTruth: [Self.truth])
+        #expect(parts.foreground == [0, 1] && parts.background == [2, 3])
+        #expect(parts.candidates == proposals && parts.matches.map(\.iou)[1] == 0.5)
     }
 
     /// 100 foreground proposals (IoU 0.6-1) and 200 background ones (IoU 0.1-0.4) around `truth`.
