@@ -1,0 +1,60 @@
+// DetectionPostprocessing: from scored, class-labelled boxes to an image's final detections,
+// as Fast R-CNN's `test.py` (`im_detect` + `apply_nms` + `max_per_image`) does it:
+//   1. per class, keep boxes scoring strictly above `scoreThreshold` (0.05; `scores > thresh`);
+//   2. per class, greedy NMS suppressing IoU > `iouThreshold` (0.3), by `NonMaximumSuppression`;
+//   3. over all classes, keep the `maxDetections` (100) highest scores.
+// Step 3 differs from `test.py` in one respect: `test.py` keeps every score >= the K-th, so ties
+// can exceed K; here exactly K survive, ties broken by class then by input order, so the result
+// is a deterministic function of the input. R-CNN's per-class NMS is the same with threshold
+// 0.3 and no score threshold (pass -infinity).
+
+/// Per-class score threshold, per-class greedy NMS and a cap per image.
+public struct DetectionPostprocessing: Sendable, Equatable {
+    /// A box survives only with a score strictly greater than this.
+    public var scoreThreshold: Float
+    /// Within a class, a box is suppressed by a higher-scoring kept box with IoU greater than this.
+    public var iouThreshold: Double
+    /// At most this many detections per image, over all classes.
+    public var maxDetections: Int
+    /// How IoU counts a box's pixels.
+    public var convention: BoxConvention
+
+    /// Creates a post-processing; `maxDetections` must be positive and `iouThreshold` in [0, 1].
+    public init(scoreThreshold: Float = 0.05, iouThreshold: Double = 0.3, maxDetections: Int = 100,
+                convention: BoxConvention = .continuous) {
+        precondition(maxDetections >= 1, "DetectionPostprocessing: maxDetections \(maxDetections) must be positive")
+        precondition((0...1).contains(iouThreshold), "DetectionPostprocessing: IoU threshold \(iouThreshold) not in [0, 1]")
+        precondition(!scoreThreshold.isNaN, "DetectionPostprocessing: score threshold is NaN")
+        (self.scoreThreshold, self.iouThreshold, self.maxDetections, self.convention) = (scoreThreshold, iouThreshold, maxDetections, convention)
+    }
+
+    /// Fast R-CNN's test settings: score > 0.05, NMS 0.3, 100 per image.
+    public static let fastRCNN = DetectionPostprocessing()
+
+    /// The final detections among `candidates` (each with its class in `label` and a non-NaN
+    /// `score`), by decreasing score; equal scores by class, then by position in `candidates`.
+    public func select(_ candidates: [BoundingBox]) -> [BoundingBox] {
+        let scores = candidates.enumerated().map { index, box -> Float in
+            guard let score = box.score, !score.isNaN else {
+                preconditionFailure("DetectionPostprocessing: candidate \(index) has no score or a NaN score")
+            }
+            return score
+        }
+        var byClass = [Int: [Int]]()
+        for index in candidates.indices where scores[index] > scoreThreshold {
+            byClass[candidates[index].label, default: []].append(index)
+        }
+        var kept = [Int]()
+        for (_, members) in byClass {
+            let survivors = NonMaximumSuppression.keep(members.map { candidates[$0] }, scores: members.map { scores[$0] },
+                                                       iouThreshold: iouThreshold, convention: convention)
+            kept += survivors.map { members[$0] }
+        }
+        kept.sort { a, b in
+            if scores[a] != scores[b] { return scores[a] > scores[b] }
+            if candidates[a].label != candidates[b].label { return candidates[a].label < candidates[b].label }
+            return a < b
+        }
+        return kept.prefix(maxDetections).map { candidates[$0] }
+    }
+}
