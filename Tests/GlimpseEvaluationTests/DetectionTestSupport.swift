@@ -42,27 +42,10 @@ func runDetectionReference(_ script: String, _ arguments: [String]) throws -> JS
     }
 }
 
-/// Runs a program to completion; both pipes drained concurrently.
+/// Runs a program to completion (GlimpseProcess drains both pipes at once).
 private func runShell(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let errorBox = ErrorBox()
-    let reader = Thread { errorBox.data = errors.fileHandleForReading.readDataToEndOfFile(); errorBox.done.signal() }
-    reader.start()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    errorBox.done.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errorBox.data, as: UTF8.self))
-}
-
-private final class ErrorBox: @unchecked Sendable {
-    var data = Data()
-    let done = DispatchSemaphore(value: 0)
+    let run = try GlimpseProcess.run(program: URL(fileURLWithPath: executable), arguments)
+    return (run.status, run.stdout, run.stderr)
 }
 
 extension JSONValue {

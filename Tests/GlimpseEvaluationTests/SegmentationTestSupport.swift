@@ -84,19 +84,10 @@ enum SegmentationFixtures {
 
     /// Runs a program, returns its standard output; throws with its standard error on failure.
     static func runShell(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw EvaluationError(.unreadable, file: arguments[0], "exited \(process.terminationStatus) (77: python3 cannot create a venv): \(errorText)")
+        let run = try GlimpseProcess.run(program: URL(fileURLWithPath: arguments[0]), Array(arguments.dropFirst()))
+        guard run.status == 0 else {
+            throw EvaluationError(.unreadable, file: arguments[0], "exited \(run.status) (77: python3 cannot create a venv): \(run.stderr)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return run.stdout
     }
 }
