@@ -9,17 +9,11 @@ import GlimpseTestSupport
 
 /// Paths, scene captions and reference scripts for the caption tests.
 enum CaptionReferenceRunner {
-    /// The repository root, found from this file's location.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
+    /// The repository root.
+    static var repositoryRoot: String { evaluationRepositoryRoot }
 
     /// A new empty directory under the system temporary directory; the caller removes it.
-    static func temporaryDirectory() throws -> String {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("GlimpseCaptionTests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
+    static func temporaryDirectory() throws -> String { try evaluationTemporaryDirectory("GlimpseCaptionTests") }
 
     /// Writes `text` to `directory/name`; returns the path.
     @discardableResult
@@ -39,21 +33,12 @@ enum CaptionReferenceRunner {
         return directory + "/test/captions.json"
     }
 
-    /// Runs `reference/SCRIPT input` in the venv; returns its standard output parsed as JSON.
+    /// Runs `reference/SCRIPT input` in the venv (`input` written to a temporary JSON file);
+    /// returns its output parsed as JSON.
     static func runScript(_ script: String, input: JSONValue) throws -> JSONValue {
-        _ = try ExternalTool.python3.require()
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let inputPath = try write(input.serialized(), named: "input.json", in: directory)
-        let run = try GlimpseProcess.run(program: URL(fileURLWithPath: "/bin/sh"),
-                                         [repositoryRoot + "/Tests/GlimpseEvaluationTests/reference/run.sh", script, inputPath])
-        if run.status == 77 {
-            throw ReferenceScriptError(detail: "python3 cannot create a venv (install python3-venv): \(run.stderr)")
-        }
-        guard run.status == 0 else {
-            throw ReferenceScriptError(detail: "\(script) exited \(run.status): \(run.stderr)")
-        }
-        return try JSONParser().parse(Array(run.stdout.utf8))
+        return try runReferenceScript(script, [try write(input.serialized(), named: "input.json", in: directory)])
     }
 
     /// The numbers of a JSON array.
@@ -61,12 +46,4 @@ enum CaptionReferenceRunner {
         guard case let .array(items)? = value else { return [] }
         return items.compactMap(\.doubleValue)
     }
-}
-
-/// A reference script could not run.
-struct ReferenceScriptError: Error, CustomStringConvertible {
-    /// The cause.
-    var detail: String
-    /// The cause.
-    var description: String { detail }
 }

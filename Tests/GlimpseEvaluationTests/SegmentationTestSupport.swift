@@ -12,17 +12,11 @@ import GlimpseTestSupport
 
 /// Helpers of the segmentation tests.
 enum SegmentationFixtures {
-    /// The repository root, found from this file's location.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
+    /// The repository root.
+    static var repositoryRoot: String { evaluationRepositoryRoot }
 
     /// A new empty directory under the system temporary directory; the caller removes it.
-    static func temporaryDirectory() throws -> String {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("GlimpseSegmentationTests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
-    }
+    static func temporaryDirectory() throws -> String { try evaluationTemporaryDirectory("GlimpseSegmentationTests") }
 
     /// Writes `map` as a VOC-palette PNG at `folder/relative` (folders created).
     static func writePalette(_ map: LabelMap, _ relative: String, in folder: String) throws {
@@ -64,7 +58,6 @@ enum SegmentationFixtures {
     /// `pairs` and returns its JSON report.
     static func numpyReport(_ pairs: [(truth: LabelMap, prediction: LabelMap)], classCount: Int,
                             ignore: UInt8?, in directory: String) throws -> JSONValue {
-        _ = try ExternalTool.python3.require()
         let spec = JSONValue.object([
             ("class_count", .integer(classCount)),
             ("ignore", ignore.map { .integer(Int($0)) } ?? .null),
@@ -76,18 +69,6 @@ enum SegmentationFixtures {
         ])
         let input = directory + "/numpy-input.json"
         try Data(spec.serialized().utf8).write(to: URL(fileURLWithPath: input))
-        let venv = try runShell([repositoryRoot + "/scripts/coco-venv.sh"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let output = try runShell([venv + "/bin/python",
-                                   repositoryRoot + "/Tests/GlimpseEvaluationTests/reference/segmentation_metrics.py", input])
-        return try JSONValue.parse(Array(output.utf8), file: "segmentation_metrics.py output")
-    }
-
-    /// Runs a program, returns its standard output; throws with its standard error on failure.
-    static func runShell(_ arguments: [String]) throws -> String {
-        let run = try GlimpseProcess.run(program: URL(fileURLWithPath: arguments[0]), Array(arguments.dropFirst()))
-        guard run.status == 0 else {
-            throw EvaluationError(.unreadable, file: arguments[0], "exited \(run.status) (77: python3 cannot create a venv): \(run.stderr)")
-        }
-        return run.stdout
+        return try runReferenceScript("segmentation_metrics.py", [input])
     }
 }
