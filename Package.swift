@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "GlimpseProposals", targets: ["GlimpseProposals"]),
         .library(name: "GlimpseDatasets", targets: ["GlimpseDatasets"]),
         .library(name: "GlimpseEvaluation", targets: ["GlimpseEvaluation"]),
+        .library(name: "GlimpseDetection", targets: ["GlimpseDetection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -77,7 +78,7 @@ let package = Package(
         // The standard conformances, assembled outside the runner: a new model module is one line here.
         .target(
             name: "GlimpseRegistry",
-            dependencies: ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals"],
+            dependencies: ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals", "GlimpseDetection"],
             exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseDatasets",
@@ -90,12 +91,21 @@ let package = Package(
             dependencies: ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseDatasets"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
+        // R-CNN and Fast R-CNN: the detector conformances, their networks, weights files and trainers.
+        .target(
+            name: "GlimpseDetection",
+            dependencies: [
+                "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
+                "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages",
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim",
                 "GlimpseModels", "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
-                "GlimpseClassification", "GlimpseRegistry", "GlimpseDatasets", "GlimpseEvaluation",
+                "GlimpseClassification", "GlimpseRegistry", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseDetection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -136,6 +146,12 @@ let package = Package(
             name: "GlimpseEvaluationTests",
             dependencies: ["GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseDatasets", "GlimpseEvaluation"],
             exclude: ["reference"]),
+        .testTarget(
+            name: "GlimpseDetectionTests",
+            dependencies: [
+                "GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
+                "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages", "GlimpseDetection",
+            ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -17,12 +17,15 @@ public enum DeepConvNet {
     ///
     /// The first convolution does not compute the gradient with respect to the image.
     /// As in the seed text, every weight is drawn from N(0, 2 / fanIn) and biases start at zero.
-    public static func make(classes: Int = 10, seed: UInt64) -> Sequential {
+    /// `inputChannels` 3 builds the same network for colour input `[N, 3, 28, 28]` (a detector's
+    /// trunk on colour scenes; see `colorFirstLayer(fromGray:)`).
+    public static func make(classes: Int = 10, seed: UInt64, inputChannels: Int = 1) -> Sequential {
+        precondition(inputChannels >= 1, "DeepConvNet: \(inputChannels) input channels")
         var random = SeededGenerator(seed: seed)
         func conv(_ inChannels: Int, _ outChannels: Int, padding: Int = 1) -> Conv2D {
             Conv2D(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, padding: padding, random: &random)
         }
-        var conv1 = conv(1, 16)
+        var conv1 = conv(inputChannels, 16)
         conv1.computesInputGradient = false  // its input is the image
         return Sequential([
             ("conv1", conv1), ("relu1", ReLU()),
@@ -40,5 +43,25 @@ public enum DeepConvNet {
             ("fc2", Linear(inFeatures: 50, outFeatures: classes, random: &random)),
             ("dropout2", Dropout(probability: 0.5)),
         ])
+    }
+
+    /// The BT.601 luma weights of (R, G, B): what `Image.grayscale()` computes a gray pixel from.
+    public static let lumaWeights: [Float] = [0.299, 0.587, 0.114]
+
+    /// `conv1.weight` `[16, 1, 3, 3]` of gray weights made into `[16, 3, 3, 3]` for RGB input:
+    /// each colour plane gets the gray filter times its luma weight, so on any RGB image the
+    /// colour network computes what the gray network computes on `Image.grayscale()` of it (up
+    /// to the gray conversion's rounding to bytes). Fine-tuning then learns colour from there.
+    public static func colorFirstLayer(fromGray weight: Tensor) -> Tensor {
+        precondition(weight.rank == 4 && weight.shape[1] == 1, "DeepConvNet.colorFirstLayer: expected [O, 1, kH, kW], got \(weight.shape)")
+        let (o, k) = (weight.shape[0], weight.shape[2] * weight.shape[3])
+        let gray = weight.scalars
+        var color = [Float](repeating: 0, count: o * 3 * k)
+        for f in 0..<o {
+            for c in 0..<3 {
+                for i in 0..<k { color[(f * 3 + c) * k + i] = gray[f * k + i] * lumaWeights[c] }
+            }
+        }
+        return Tensor(shape: [o, 3, weight.shape[2], weight.shape[3]], scalars: color)
     }
 }

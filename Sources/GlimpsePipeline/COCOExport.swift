@@ -1,7 +1,8 @@
 // COCOExport: boxes in the COCO formats (cocodataset.org/#format-data, #format-results).
 // `boxes.coco.json` is a dataset file (images, categories, annotations with scores) that
 // pycocotools' COCO() loads; `boxes.results.json` is the results list that COCO.loadRes()
-// loads against it. Category ids are 1 + the stage's label index; bbox is [x, y, width, height].
+// loads against it. Category ids are the detector's training-set ids (`Detector.categoryIDs`,
+// by default 1 + the label index); bbox is [x, y, width, height].
 
 import Foundation
 import GlimpseSerialization
@@ -19,19 +20,21 @@ struct COCOExport {
     let annotations: [Annotation]
 
     /// Builds the files from per-image results, boxes from detections (else proposals).
-    init(categories: [String], results: [(imageID: Int, stem: String, result: ImageResult)]) {
+    init(categories: [String], categoryIDs: [Int]? = nil, results: [(imageID: Int, stem: String, result: ImageResult)]) {
+        let ids = categoryIDs ?? categories.indices.map { $0 + 1 }
+        precondition(ids.count == categories.count, "COCOExport: \(ids.count) ids for \(categories.count) categories")
         var images = [ImageRecord](), annotations = [Annotation]()
         for record in results {
             images.append(ImageRecord(id: record.imageID, file_name: record.result.input, width: record.result.width,
                                       height: record.result.height))
             for box in record.result.exportedBoxes ?? [] {
                 let bbox = [box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0]
-                annotations.append(Annotation(id: annotations.count + 1, image_id: record.imageID, category_id: box.label + 1,
+                annotations.append(Annotation(id: annotations.count + 1, image_id: record.imageID, category_id: ids.indices.contains(box.label) ? ids[box.label] : box.label + 1,
                                               bbox: bbox, area: bbox[2] * bbox[3], iscrowd: 0, score: box.score))
             }
         }
         self.images = images
-        self.categories = categories.enumerated().map { Category(id: $0.offset + 1, name: $0.element) }
+        self.categories = categories.enumerated().map { Category(id: ids[$0.offset], name: $0.element) }
         self.annotations = annotations
     }
 

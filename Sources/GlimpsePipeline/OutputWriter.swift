@@ -79,7 +79,7 @@ public struct OutputWriter: Sendable {
             results.append((imageID, item.stem, try ImageResult.read(jsonURL(stem: item.stem))))
         }
         if let categories = pipeline.boxCategories {
-            let coco = COCOExport(categories: categories, results: results)
+            let coco = COCOExport(categories: categories, categoryIDs: pipeline.boxCategoryIDs, results: results)
             try AtomicFile.write(coco.datasetJSON(), to: output.appendingPathComponent("boxes.coco.json"))
             try AtomicFile.write(coco.resultsJSON(), to: output.appendingPathComponent("boxes.results.json"))
         }

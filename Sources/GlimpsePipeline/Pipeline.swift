@@ -102,6 +102,13 @@ public struct Pipeline: Sendable {
         return nil
     }
 
+    /// The COCO category id of each of `boxCategories`: the detector's training-set ids, or 1.
+    public var boxCategoryIDs: [Int]? {
+        for stage in stages { if case .detector(let d) = stage { return d.categoryIDs } }
+        for stage in stages { if case .proposer = stage { return [1] } }
+        return nil
+    }
+
     /// Whether the pipeline has a caption stage.
     public var hasCaptioner: Bool { stages.contains { $0.kind == .captioner } }
 

@@ -10,6 +10,10 @@ public protocol Detector: BackboneConsumer, Sendable {
     /// The class names; a box's `label` indexes this list.
     var categories: [String] { get }
 
+    /// The category id of each of `categories` in the data the detector was trained on (a COCO
+    /// file's ids, which may have gaps); exported boxes carry these. Default: 1, 2, 3, ...
+    var categoryIDs: [Int] { get }
+
     /// Whether `detect` needs region proposals (R-CNN does, a single-shot detector does not); a
     /// pipeline file with such a detector and no proposer is rejected at load.
     var needsProposals: Bool { get }
@@ -17,4 +21,9 @@ public protocol Detector: BackboneConsumer, Sendable {
     /// Detections in the image's pixel coordinates with `label` and `score` set, highest score
     /// first. `input.proposals` holds the region proposer's boxes.
     func detect(_ input: StageInput) throws -> [BoundingBox]
+}
+
+extension Detector {
+    /// 1, 2, ..., `categories.count`.
+    public var categoryIDs: [Int] { categories.indices.map { $0 + 1 } }
 }

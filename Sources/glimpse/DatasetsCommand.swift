@@ -195,16 +195,7 @@ struct DatasetsCommand: ParsableCommand {
         }
 
         func open() throws -> any LabelledImageSource {
-            let fm = FileManager.default
-            if fm.fileExists(atPath: directory + "/instances.json") { return try SceneFolder(directory: directory) }
-            if fm.fileExists(atPath: directory + "/" + split + "/instances.json") {
-                return try SceneFolder(directory: directory + "/" + split)
-            }
-            if fm.fileExists(atPath: directory + "/Annotations") { return try VOCFolder(directory: directory) }
-            if fm.fileExists(atPath: directory + "/annotations.json") {
-                return try COCOFolder(annotations: directory + "/annotations.json")
-            }
-            throw DatasetError(.unreadable, file: directory, "no instances.json, split folder, Annotations/ or annotations.json here")
+            try LabelledSourceFolder.open(directory, split: split)
         }
     }
 }

@@ -25,7 +25,9 @@ struct ModuleRulesTests {
         "GlimpseClassification": ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseModels",
                                   "GlimpseStages"],
         "GlimpsePipeline": ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseStages"],
-        "GlimpseRegistry": ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals"],
+        "GlimpseDetection": ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
+                             "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages"],
+        "GlimpseRegistry": ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals", "GlimpseDetection"],
     ]
 
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources").standardized

@@ -1,0 +1,85 @@
+// DetectorTrainingConfig: the settings of a detector training run (both methods), stored in
+// every checkpoint (a resume with other settings is refused) and in the weights file's
+// metadata (the recipe the figures came from).
+
+import Foundation
+import GlimpseOptim
+import GlimpseTraining
+
+/// The settings of `glimpse train detector`.
+public struct DetectorTrainingConfig: Sendable, Equatable {
+    /// `fast-rcnn` or `rcnn`.
+    public var method = "fast-rcnn"
+    /// Pretrained DeepConvNet weights the trunk (and fc1) start from; nil trains from scratch.
+    public var pretrained: String? = "datasets/weights/deepconvnet-mnist.safetensors"
+    /// The network input's side: images are resized to it (Fast R-CNN) or regions warped to it (R-CNN).
+    public var inputSize = 128
+    /// Units in fc1 (50 = DeepConvNet's, loaded from the pretrained weights; other widths start fresh).
+    public var hidden = 50
+    /// Passes over the training images.
+    public var epochs = 12
+    /// Images per step (Fast R-CNN: the paper's 2).
+    public var imagesPerBatch = 2
+    /// RoIs sampled per image.
+    public var roisPerImage = 64
+    /// Share of foreground RoIs.
+    public var foregroundFraction = 0.25
+    /// Background RoIs have IoU in [backgroundLow, 0.5).
+    public var backgroundLow = 0.0
+    /// Proposals kept per image (the proposer's best).
+    public var maxProposals = 2000
+    /// The update rule (momentum SGD, the paper's).
+    public var optimizer = OptimizerChoice(.momentum)
+    /// Base learning rate.
+    public var learningRate: Float = 0.01
+    /// `constant`, `cosine` or `step` (x0.1 at 50% and 75%).
+    public var schedule = "step"
+    /// Epochs of linear warm-up.
+    public var warmupEpochs = 1
+    /// Seeds initialisation, order, sampling and dropout.
+    public var seed: UInt64 = 1
+    /// Parameter-name prefixes not trained (`conv` freezes the whole trunk).
+    public var freeze: [String] = []
+    /// The proposer's description (recorded, not interpreted).
+    public var proposals = "selective-search mode=fast max=2000"
+
+    /// Creates the defaults.
+    public init() {}
+
+    /// The settings as checkpoint and weights metadata (`train.*`).
+    public var metadata: [String: String] {
+        [
+            "train.method": method, "train.pretrained": pretrained.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none",
+            "train.input_size": String(inputSize), "train.hidden": String(hidden), "train.epochs": String(epochs),
+            "train.images_per_batch": String(imagesPerBatch), "train.rois_per_image": String(roisPerImage),
+            "train.foreground_fraction": String(foregroundFraction), "train.background_low": String(backgroundLow),
+            "train.max_proposals": String(maxProposals), "train.learning_rate": String(learningRate),
+            "train.schedule": schedule, "train.warmup_epochs": String(warmupEpochs), "train.seed": String(seed),
+            "train.freeze": freeze.joined(separator: ","), "train.proposals": proposals,
+        ].merging(optimizer.metadata) { own, _ in own }
+    }
+
+    /// Throws `TrainingError.badOption` naming the first setting that cannot be used.
+    public func validate() throws {
+        guard DetectorDescription.methods.contains(method) else {
+            throw TrainingError.badOption("method \"\(method)\" is not one of \(DetectorDescription.methods.joined(separator: ", "))")
+        }
+        guard inputSize >= 32, hidden >= 1, epochs >= 1, imagesPerBatch >= 1, roisPerImage >= 1 else {
+            throw TrainingError.badOption("input size >= 32, and hidden, epochs, images per batch and RoIs per image >= 1")
+        }
+        guard (0...1).contains(foregroundFraction), (0..<0.5).contains(backgroundLow), maxProposals >= 1 else {
+            throw TrainingError.badOption("foreground fraction in [0, 1], background low in [0, 0.5), max proposals >= 1")
+        }
+        guard learningRate > 0, warmupEpochs >= 0, warmupEpochs < epochs else {
+            throw TrainingError.badOption("learning rate > 0 and warm-up epochs in 0..<epochs")
+        }
+        try optimizer.validate()
+    }
+
+    /// The learning-rate schedule over `stepsPerEpoch * epochs` steps.
+    public func makeSchedule(stepsPerEpoch: Int) throws -> any LearningRateSchedule {
+        var classifier = TrainingConfig()
+        (classifier.epochs, classifier.learningRate, classifier.schedule, classifier.warmupEpochs) = (epochs, learningRate, schedule, warmupEpochs)
+        return try classifier.makeSchedule(stepsPerEpoch: stepsPerEpoch)
+    }
+}

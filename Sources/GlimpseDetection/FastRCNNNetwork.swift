@@ -1,0 +1,163 @@
+// FastRCNNNetwork: Fast R-CNN (Girshick 2015) on the seed text's DeepConvNet.
+//
+//   image [N, 3, S, S] -> trunk (DeepConvNet conv1..pool3) -> feature map [N, 64, S/8, S/8]
+//   RoIs [R, 5] ------------------------------------------> RoI max pool 4x4 -> [R, 64, 4, 4]
+//   -> flatten, fc1 (1024 -> hidden), ReLU, dropout -> cls_score [R, slots] (softmax; slot 0 background)
+//                                                   -> bbox_pred [R, 4 * slots] (class-specific deltas)
+//
+// The RoI pooling grid is 4x4 because DeepConvNet's fc1 reads pool3's 64 x 4 x 4 output on a
+// 28 px digit: as in the paper, where VGG16's pool5 is replaced by a RoI pool whose 7x7 output
+// fits fc6, the pretrained fc1 then reads every RoI (section 2.2). The trunk's first layer takes
+// colour, inflated from the gray MNIST weights (DeepConvNet.colorFirstLayer). The spatial
+// scale is measured: 16 cells on a 128 px input, 1/8 (not the paper's 1/16).
+//
+// Parameter names are DeepConvNet's for the trunk and fc1 (so its weights file loads by name)
+// and py-faster-rcnn's `cls_score` and `bbox_pred` for the two outputs.
+
+import GlimpseModels
+import GlimpseNN
+import GlimpseTensor
+
+/// The Fast R-CNN network: trunk, RoI pooling, head and the two sibling outputs.
+public struct FastRCNNNetwork: Layer {
+    /// DeepConvNet's convolutions and pools, `[N, C, S, S]` -> `[N, 64, S/8, S/8]`.
+    public var trunk: Sequential
+    /// flatten, fc1, relu7, dropout1: `[R, 64, 4, 4]` -> `[R, hidden]`.
+    public var head: Sequential
+    /// Class scores `[R, slots]` (`cls_score`).
+    public var classifier: Linear
+    /// Class-specific normalised box deltas `[R, 4 * slots]` (`bbox_pred`).
+    public var boxRegressor: Linear
+    /// The RoI pooling on the trunk's map.
+    public let roiPool: RoIMaxPool
+    /// The network input's side in pixels.
+    public let inputSize: Int
+
+    /// The layer names of the trunk (DeepConvNet's, up to `pool3`).
+    public static let trunkLayers = ["conv1", "relu1", "conv2", "relu2", "pool1", "conv3", "relu3", "conv4", "relu4",
+                                     "pool2", "conv5", "relu5", "conv6", "relu6", "pool3"]
+    /// The trunk layer whose output RoIs are pooled from.
+    public static let featureLayer = "pool3"
+    /// The RoI grid: DeepConvNet's pool3 output on a 28 px digit.
+    public static let poolSize = 4
+
+    /// A network for `slots` classes (background included) on `inputChannels`-channel images of
+    /// side `inputSize`, with `hidden` units in fc1, initialised from `seed` (the outputs as in
+    /// py-faster-rcnn: normal(0, 0.01) for scores, normal(0, 0.001) for deltas).
+    public init(slots: Int, inputSize: Int, inputChannels: Int = 3, hidden: Int = 50, seed: UInt64) {
+        precondition(slots >= 2 && inputSize >= 32 && hidden >= 1, "FastRCNNNetwork: slots \(slots), input \(inputSize), hidden \(hidden)")
+        let full = DeepConvNet.make(classes: 10, seed: seed, inputChannels: inputChannels)
+        trunk = Sequential(full.layers.filter { Self.trunkLayers.contains($0.name) }.map { ($0.name, $0.layer) })
+        var random = SeededGenerator(seed: seed).derived(0x6672_636e)
+        let features = 64 * Self.poolSize * Self.poolSize
+        head = Sequential([
+            ("flatten", Flatten()),
+            ("fc1", Linear(inFeatures: features, outFeatures: hidden, random: &random)), ("relu7", ReLU()),
+            ("dropout1", Dropout(probability: 0.5)),
+        ])
+        classifier = Linear(inFeatures: hidden, outFeatures: slots, initializer: .normal(standardDeviation: 0.01), random: &random)
+        boxRegressor = Linear(inFeatures: hidden, outFeatures: 4 * slots, initializer: .normal(standardDeviation: 0.001), random: &random)
+        self.inputSize = inputSize
+        let side = trunk(Tensor(zeros: [1, inputChannels, inputSize, inputSize])).shape[3]
+        roiPool = RoIMaxPool(outputHeight: Self.poolSize, outputWidth: Self.poolSize, spatialScale: Float(side) / Float(inputSize))
+    }
+
+    /// Class slots (background included).
+    public var slots: Int { classifier.weight.shape[0] }
+
+    /// The trunk's feature map of images `[N, C, S, S]`: `[N, 64, S/8, S/8]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor { trunk(input) }
+
+    /// The trunk's training forward (the whole network's needs RoIs: `forward(images:rois:context:)`).
+    public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
+        trunk.forward(input, context: &context)
+    }
+
+    /// Inference on a feature map `[N, 64, h, w]` and RoIs `[R, 5]` (batch index, x1, y1, x2, y2
+    /// in input pixels, x2/y2 the last pixel inside): class probabilities `[R, slots]` and deltas `[R, 4 * slots]`.
+    public func heads(features: Tensor, rois: Tensor) -> (probabilities: Tensor, deltas: Tensor) {
+        let hidden = head(roiPool(features, rois: rois))
+        return (SoftmaxCrossEntropy.softmax(classifier(hidden)), boxRegressor(hidden))
+    }
+
+    /// Training forward of the whole network on images `[N, C, S, S]` and RoIs `[R, 5]`: scores
+    /// `[R, slots]`, deltas `[R, 4 * slots]`, and the pullback taking their gradients. The trunk's
+    /// backward is skipped when every trunk parameter is frozen in the gradients it is given.
+    public mutating func forward(images: Tensor, rois: Tensor, context: inout ForwardContext)
+        -> (scores: Tensor, deltas: Tensor, pullback: (_ dScores: Tensor, _ dDeltas: Tensor, _ gradients: inout Gradients) -> Void) {
+        let (features, trunkBack) = trunk.forward(images, context: &context)
+        let (pooled, poolBack) = roiPool.forward(features, rois: rois)
+        let (hidden, headBack) = head.forward(pooled, context: &context)
+        let (scores, scoreBack) = classifier.forward(hidden, context: &context)
+        let (deltas, deltaBack) = boxRegressor.forward(hidden, context: &context)
+        var trunkNames = [String]()
+        trunk.visitParameters { name, _ in trunkNames.append(name) }
+        return (scores, deltas, { dScores, dDeltas, gradients in
+            gradients.needsInputGradient = true
+            var dHidden = gradients.scoped("cls_score") { scoreBack(dScores, &$0) }
+            dHidden.add(gradients.scoped("bbox_pred") { deltaBack(dDeltas, &$0) })
+            let trainsTrunk = trunkNames.contains { gradients.wants($0) }
+            gradients.needsInputGradient = trainsTrunk
+            let dPooled = headBack(dHidden, &gradients)
+            guard trainsTrunk else { return }
+            let dFeatures = poolBack(dPooled, &gradients)
+            gradients.needsInputGradient = false
+            _ = trunkBack(dFeatures, &gradients)
+        })
+    }
+
+    /// The trunk's layers, then the head's, then `cls_score` and `bbox_pred`.
+    public func visitChildren(_ body: (String, any Layer) -> Void) {
+        trunk.visitChildren(body)
+        head.visitChildren(body)
+        body("cls_score", classifier)
+        body("bbox_pred", boxRegressor)
+    }
+
+    /// The children mutably, in `visitChildren`'s order.
+    public mutating func updateChildren(_ body: (String, inout any Layer) -> Void) {
+        trunk.updateChildren(body)
+        head.updateChildren(body)
+        Self.updateChild("cls_score", &classifier, body)
+        Self.updateChild("bbox_pred", &boxRegressor, body)
+    }
+
+    /// Starts the trunk and fc1 from DeepConvNet weights (`[N, 1, 28, 28]` MNIST weights, by
+    /// parameter name): a gray `conv1` is inflated to colour when this network takes colour, and
+    /// fc1 is taken only when its width matches. Returns the names loaded.
+    @discardableResult
+    public mutating func loadPretrained(_ tensors: [String: Tensor], source: String) throws -> [String] {
+        var loaded = [String]()
+        var failure: (any Error)?
+        let own = parameters
+        updateParameters { name, value in
+            guard failure == nil, var pretrained = tensors[name] else { return }
+            if name == "conv1.weight" && pretrained.shape[1] == 1 && value.shape[1] == 3 {
+                pretrained = DeepConvNet.colorFirstLayer(fromGray: pretrained)
+            }
+            guard pretrained.shape == own[name]!.shape else {
+                if name.hasPrefix("fc1.") { return }  // a wider head starts fresh
+                failure = PretrainedMismatch(file: source, name: name, expected: value.shape, found: pretrained.shape)
+                return
+            }
+            value = pretrained
+            loaded.append(name)
+        }
+        if let failure { throw failure }
+        return loaded
+    }
+}
+
+/// A pretrained tensor of the wrong shape for the network being initialised from it.
+public struct PretrainedMismatch: Error, CustomStringConvertible {
+    /// The weights file.
+    public var file: String
+    /// The parameter.
+    public var name: String
+    /// The network's shape.
+    public var expected: [Int]
+    /// The file's shape.
+    public var found: [Int]
+    /// "FILE: NAME is [..], the network needs [..]".
+    public var description: String { "\(file): \(name) is \(found), the detector's network needs \(expected)" }
+}

@@ -1,0 +1,73 @@
+// FastRCNNTraining: a whole Fast R-CNN run: the network (from pretrained DeepConvNet weights or
+// from scratch), the trainer with its checkpoints and exact resume, and the weights file with
+// everything a pipeline needs (DetectorDescription) plus the recipe and validation figures.
+
+import Foundation
+import GlimpseImaging
+import GlimpseModels
+import GlimpseNN
+import GlimpseSerialization
+import GlimpseTensor
+import GlimpseTraining
+
+/// Runs Fast R-CNN training as `DetectorTrainingConfig` says.
+public struct FastRCNNTraining {
+    /// The settings.
+    public let config: DetectorTrainingConfig
+    /// The trainer (model, optimizer, epochs).
+    public private(set) var trainer: Trainer<FastRCNNTask>
+
+    /// The input of the trunk: RGB scaled to [0, 1] at `inputSize` (DeepConvNet's MNIST scaling, in colour).
+    public static func preprocessing(inputSize: Int) -> ImagePreprocessing {
+        ImagePreprocessing(inputSize: inputSize, channelOrder: "RGB", mean: [0, 0, 0], std: [1, 1, 1], scale: 1 / 255)
+    }
+
+    /// Builds the network and trainer; throws naming the pretrained file when it cannot be used.
+    public init(config: DetectorTrainingConfig, training: DetectionSet, validation: DetectionSet?) throws {
+        try config.validate()
+        self.config = config
+        guard !training.examples.isEmpty else { throw TrainingError.badOption("no training images") }
+        let preprocessing = Self.preprocessing(inputSize: config.inputSize)
+        var network = FastRCNNNetwork(slots: training.categories.count + 1, inputSize: config.inputSize, hidden: config.hidden,
+                                      seed: config.seed)
+        if let pretrained = config.pretrained {
+            let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: pretrained))
+            guard file["conv6.weight"] != nil, file["conv1.weight"] != nil else {
+                throw TrainingError.badOption("\(pretrained): no conv1/conv6 tensors; the trunk starts from DeepConvNet weights")
+            }
+            try network.loadPretrained(try file.tensors(), source: pretrained)
+        }
+        let sampler = ProposalSampler(batchSize: config.roisPerImage, foregroundFraction: config.foregroundFraction,
+                                      backgroundLow: config.backgroundLow, appendGroundTruth: true)
+        let task = FastRCNNTask(training: training, validation: validation, sampler: sampler, preprocessing: preprocessing,
+                                frozenPrefixes: config.freeze, maxProposals: config.maxProposals)
+        let steps = (training.examples.count + config.imagesPerBatch - 1) / config.imagesPerBatch
+        trainer = Trainer(task: task, model: network, epochs: config.epochs, batchSize: config.imagesPerBatch, seed: config.seed,
+                          optimizer: config.optimizer, schedule: try config.makeSchedule(stepsPerEpoch: steps),
+                          settings: config.metadata)
+    }
+
+    /// Trains (resuming from `checkpoint` when asked), then writes the weights to `output`
+    /// atomically with the detector's description, the recipe, the history and the final
+    /// validation figures; `extraMetadata` (the command line, the data) is added. Returns the record.
+    @discardableResult
+    public mutating func run(checkpoint: URL, resume: Bool, output: URL, extraMetadata: [String: String] = [:],
+                             report: (TrainingEvent) -> Void = { _ in }) throws -> Trainer<FastRCNNTask>.Record {
+        let record = try trainer.run(checkpointFile: checkpoint, resume: resume, report: report)
+        let task = trainer.task
+        let validation = task.validate(trainer.model)
+        var extra = trainer.metadata.merging(extraMetadata) { own, _ in own }
+        extra["history"] = record.history.joined(separator: ";")
+        extra["history.columns"] = "epoch:loss:cls:box:roi_accuracy:AP:AP50:AP75"
+        extra["training_seconds"] = String(format: "%.1f", record.trainingSeconds)
+        extra["validation.images"] = String(task.validation?.examples.count ?? 0)
+        for (key, value) in validation { extra["validation." + key] = String(format: "%.4f", value) }
+        extra["model"] = "Fast R-CNN (Girshick 2015) on DeepConvNet: trunk conv1..pool3, RoI max pool 4x4, fc1, cls_score, bbox_pred"
+        let description = DetectorDescription(method: "fast-rcnn", categories: task.training.categories,
+                                              categoryIDs: task.training.categoryIDs, preprocessing: task.preprocessing,
+                                              proposals: config.proposals, boxStds: task.boxCoder.stds, extra: extra)
+        try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try trainer.model.save(to: output, metadata: description.metadata)
+        return record
+    }
+}

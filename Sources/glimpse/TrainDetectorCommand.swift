@@ -1,0 +1,184 @@
+// `glimpse train detector`: R-CNN or Fast R-CNN on any labelled source with boxes (a scene
+// set, a COCO folder, a VOC folder), proposals from selective search computed once per run.
+
+import ArgumentParser
+import Foundation
+import GlimpseDatasets
+import GlimpseDetection
+import GlimpseProposals
+import GlimpseTensor
+import GlimpseTraining
+
+/// `glimpse train detector`
+struct TrainDetector: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detector",
+        abstract: "Train a detector (fast-rcnn) on images with boxes, validating AP after every epoch.",
+        discussion: """
+            --data is a scene set (its train split is trained on and its val split validated on), \
+            a split folder, a COCO folder (annotations.json) or a VOC folder (Annotations/). \
+            Without a val split, --validation images are held out from the end. Selective-search \
+            proposals are computed once, before the first epoch. A checkpoint is written atomically \
+            after every epoch; --resume continues from it and ends with the same weights as an \
+            uninterrupted run with the same settings and --threads.
+            """)
+
+    @Option(help: "Training data: a scene set, split folder, COCO folder or VOC folder.")
+    var data: String
+    @Option(help: "Validation data (default: the scene set's val split, else a hold-out of --validation images).")
+    var val: String?
+    @Option(help: "Images held out for validation when there is no val split.")
+    var validation = 50
+    @Option(help: "Detector: fast-rcnn.")
+    var method = "fast-rcnn"
+    @Option(help: "Trunk architecture: deepconvnet (MNIST-pretrained digits network, in colour).")
+    var backbone = "deepconvnet"
+    @Option(help: "Pretrained weights the trunk starts from, or 'none' to train from scratch.")
+    var weights = "datasets/weights/deepconvnet-mnist.safetensors"
+    @Option(help: "Network input side in pixels (images are resized to it).")
+    var inputSize = 128
+    @Option(help: "Units of fc1 (50 loads DeepConvNet's fc1; other widths start fresh).")
+    var hidden = 50
+    @Option(help: "Passes over the training images.")
+    var epochs = 12
+    @Option(help: "Images per step.")
+    var imagesPerBatch = 2
+    @Option(help: "RoIs sampled per image (a quarter foreground by default).")
+    var roisPerImage = 64
+    @Option(help: "Share of foreground RoIs.")
+    var foregroundFraction = 0.25
+    @Option(help: "Background RoIs have IoU in [this, 0.5) with every object (Fast R-CNN: 0.1).")
+    var backgroundLow = 0.0
+    @Option(help: "Selective search proposals per image (fast mode).")
+    var maxProposals = 2000
+    @Option(help: "Use only the first N training images.")
+    var limit: Int?
+    @OptionGroup var optimizer: OptimizerOptions
+    @Option(help: "The optimizer's base learning rate.")
+    var learningRate: Float = 0.01
+    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
+    var schedule = "step"
+    @Option(help: "Epochs of linear learning-rate warm-up.")
+    var warmupEpochs = 1
+    @Option(help: "Seed for initialisation, data order, RoI sampling and dropout.")
+    var seed: UInt64 = 1
+    @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
+    var freeze = ""
+    @Option(help: "Where to write the trained weights (safetensors).")
+    var output = "runs/fast-rcnn.safetensors"
+    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        guard method == "fast-rcnn" else { throw ValidationError("--method \(method): only fast-rcnn is built so far") }
+        guard backbone == "deepconvnet" else {
+            throw ValidationError("--backbone \(backbone): only deepconvnet is supported as a detector trunk so far")
+        }
+        guard validation >= 1 else { throw ValidationError("--validation must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        let threads = compute.apply()
+        try exitOnError {
+            var config = DetectorTrainingConfig()
+            config.method = method
+            config.pretrained = weights == "none" ? nil : ProjectPaths.resolve(weights)
+            (config.inputSize, config.hidden, config.epochs, config.imagesPerBatch) = (inputSize, hidden, epochs, imagesPerBatch)
+            (config.roisPerImage, config.foregroundFraction, config.backgroundLow) = (roisPerImage, foregroundFraction, backgroundLow)
+            (config.maxProposals, config.learningRate, config.schedule) = (maxProposals, learningRate, schedule)
+            (config.warmupEpochs, config.seed) = (warmupEpochs, seed)
+            config.optimizer = try optimizer.choice()
+            config.freeze = freeze.split(separator: ",").map { String($0) }
+            config.proposals = "selective-search mode=fast max=\(maxProposals)"
+            try config.validate()
+
+            let progress = ProgressReporter(quiet: runOptions.quiet)
+            let (trainSource, trainName, valSource, valName) = try openSources()
+            var trainIndices = Array(0..<trainSource.count)
+            var valIndices = [Int]()
+            if valSource == nil {
+                guard validation < trainIndices.count else {
+                    throw TrainingError.badOption("--validation \(validation) leaves no training images of \(trainIndices.count) in \(trainName)")
+                }
+                valIndices = Array(trainIndices.suffix(validation))
+                trainIndices.removeLast(validation)
+            }
+            if let limit { trainIndices = Array(trainIndices.prefix(limit)) }
+            // Proposals: one image per thread, selective search itself on one thread.
+            let proposer = SelectiveSearch(parameters: SelectiveSearchParameters(mode: .fast, maxProposals: maxProposals, threads: 1))
+            let start = ProgressReporter.now()
+            let training = try DetectionSet.load(source: trainSource, sourceName: trainName, indices: trainIndices,
+                                                 proposer: proposer, threads: threads) { done, total in
+                progress.update(label: "proposals (train)", done: done, total: total,
+                                rate: Double(done) / max(1e-9, ProgressReporter.now() - start), fields: "")
+            }
+            let validationSet: DetectionSet
+            if let valSource {
+                validationSet = try DetectionSet.load(source: valSource, sourceName: valName!, indices: Array(0..<valSource.count),
+                                                      proposer: proposer, threads: threads)
+            } else {
+                validationSet = try DetectionSet.load(source: trainSource, sourceName: trainName, indices: valIndices,
+                                                      proposer: proposer, threads: threads)
+            }
+            guard validationSet.categoryIDs == training.categoryIDs else {
+                throw TrainingError.badOption("\(valName ?? trainName) has other classes than \(trainName)")
+            }
+            let objects = training.examples.reduce(0) { $0 + $1.boxes.count }
+            guard objects > 0 else {
+                throw TrainingError.badOption("\(trainName): no object boxes in the \(training.examples.count) training images")
+            }
+            progress.log(String(format: "proposals for %d + %d images in %.1f s (%.0f per image)", training.examples.count,
+                                validationSet.examples.count, ProgressReporter.now() - start,
+                                Double(training.examples.reduce(0) { $0 + $1.proposals.count }) / Double(training.examples.count)))
+
+            var run = try FastRCNNTraining(config: config, training: training, validation: validationSet)
+            let outputURL = URL(fileURLWithPath: output)
+            let checkpoint = runOptions.checkpointPath(for: output)
+            if !runOptions.resume && FileManager.default.fileExists(atPath: checkpoint) {
+                progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
+            }
+            progress.log("training fast-rcnn (\(run.trainer.model.parameterCount) parameters, \(training.categories.count) classes)"
+                         + " on \(training.examples.count) images (\(objects) objects) from \(trainName), validating on"
+                         + " \(validationSet.examples.count); \(run.trainer.optimizer.name), \(threads) thread(s), seed \(seed)"
+                         + (config.pretrained.map { ", trunk from \($0)" } ?? ", from scratch"))
+            let epochs = config.epochs
+            let record = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: outputURL,
+                                     extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                                                     "data": data, "threads": String(threads)]) { event in
+                switch event {
+                case .resumed(_, let epoch):
+                    progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
+                case .step(let state):
+                    progress.update(label: "epoch \(state.epoch)/\(state.epochs)", done: state.done, total: state.total,
+                                    rate: state.examplesPerSecond,
+                                    fields: String(format: "loss %.4f cls %.4f box %.4f", state.loss, state.metrics["cls"] ?? 0,
+                                                   state.metrics["box"] ?? 0))
+                case .epochEnded(let summary):
+                    let v = summary.validation
+                    progress.log(String(format: "epoch %d/%d  loss %.4f (cls %.4f, box %.4f)  RoI acc %.3f  val AP %.4f AP50 %.4f AP75 %.4f  %.1f s",
+                                        summary.epoch, epochs, summary.loss, summary.metrics["cls"] ?? 0, summary.metrics["box"] ?? 0,
+                                        summary.metrics["accuracy"] ?? 0, v["AP"] ?? 0, v["AP50"] ?? 0, v["AP75"] ?? 0, summary.seconds))
+                }
+            }
+            let final = run.trainer.task.validate(run.trainer.model)
+            print(String(format: "validation AP %.4f AP50 %.4f AP75 %.4f after %d epochs, %.0f s of training; weights in %@",
+                         final["AP"] ?? 0, final["AP50"] ?? 0, final["AP75"] ?? 0, epochs, record.trainingSeconds, output))
+        }
+    }
+
+    /// The training source and the validation source (nil: hold out), with their names.
+    func openSources() throws -> (any LabelledImageSource, String, (any LabelledImageSource)?, String?) {
+        let fm = FileManager.default
+        let root = ProjectPaths.resolve(data)
+        if val == nil && fm.fileExists(atPath: root + "/train/instances.json") {
+            let valRoot = root + "/val"
+            let valSource: (any LabelledImageSource)? = fm.fileExists(atPath: valRoot + "/instances.json") ? try SceneFolder(directory: valRoot) : nil
+            return (try SceneFolder(directory: root + "/train"), root + "/train", valSource, valSource == nil ? nil : valRoot)
+        }
+        let train = try LabelledSourceFolder.open(root)
+        guard let val else { return (train, root, nil, nil) }
+        let valRoot = ProjectPaths.resolve(val)
+        return (train, root, try LabelledSourceFolder.open(valRoot), valRoot)
+    }
+}
