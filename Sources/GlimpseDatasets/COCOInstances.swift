@@ -183,7 +183,9 @@ public struct COCOInstances: Sendable, Equatable {
             let bbox = try r.numbers("bbox")
             guard bbox.count == 4 else { throw r.error(.invalidValue, "bbox", "expected 4 numbers [x, y, width, height], found \(bbox.count)") }
             guard bbox[2] >= 0, bbox[3] >= 0 else { throw r.error(.invalidValue, "bbox", "negative width or height in \(bbox)") }
-            let slack = 1e-6
+            // A thousandth of a pixel: boxes written from Float keep ~7 significant digits, so a box
+            // clipped to a 128-pixel edge can sum to 128.000002.
+            let slack = 1e-3
             guard bbox[0] >= -slack, bbox[1] >= -slack, bbox[0] + bbox[2] <= Double(image.width) + slack,
                   bbox[1] + bbox[3] <= Double(image.height) + slack else {
                 throw r.error(.invalidValue, "bbox", "box \(bbox) leaves the \(image.width)x\(image.height) image \(image.id)")

@@ -117,33 +117,33 @@ public struct FastRCNNDetector: Detector {
 }
 
 extension FastRCNNDetector {
-    /// The registry entry: `weights`, `score-threshold`, `nms`, `max-detections`, `max-proposals`.
+    /// The registry entry: `weights`, `score_threshold`, `nms`, `max_detections`, `max_proposals`.
     public static let registryEntry = Conformance(
         kind: .detector, name: conformanceName,
         summary: "Fast R-CNN: one trunk pass per image, RoI max pooling, softmax and class-specific box regression",
         parameters: [
             ParameterSpec("weights", .file, default: .string("datasets/weights/fast-rcnn-scenes.safetensors"),
                           help: "weights written by glimpse train detector --method fast-rcnn"),
-            ParameterSpec("score-threshold", .float, default: .float(0.05), help: "keep detections scoring above this"),
+            ParameterSpec("score_threshold", .float, default: .float(0.05), help: "keep detections scoring above this"),
             ParameterSpec("nms", .float, default: .float(0.3), help: "per-class NMS: suppress IoU above this"),
-            ParameterSpec("max-detections", .int, default: .int(100), help: "detections kept per image, over all classes"),
-            ParameterSpec("max-proposals", .int, default: .int(2000), help: "proposals scored per image (the proposer's best)"),
+            ParameterSpec("max_detections", .int, default: .int(100), help: "detections kept per image, over all classes"),
+            ParameterSpec("max_proposals", .int, default: .int(2000), help: "proposals scored per image (the proposer's best)"),
         ]
     ) { parameters, context in
         let post = try postprocessing(parameters)
-        let maxProposals = parameters.int("max-proposals", default: 2000)
-        guard maxProposals >= 1 else { throw StageError(file: parameters.file, problem: "max-proposals must be at least 1") }
+        let maxProposals = parameters.int("max_proposals", default: 2000)
+        guard maxProposals >= 1 else { throw StageError(file: parameters.file, problem: "max_proposals must be at least 1") }
         return .detector(try FastRCNNDetector(weights: parameters.string("weights", default: ""), postprocessing: post,
                                               maxProposals: maxProposals))
     }
 
-    /// The post-processing a pipeline file's `score-threshold`, `nms` and `max-detections` ask for.
+    /// The post-processing a pipeline file's `score_threshold`, `nms` and `max_detections` ask for.
     static func postprocessing(_ parameters: StageParameters) throws -> DetectionPostprocessing {
-        let threshold = parameters.float("score-threshold", default: 0.05)
+        let threshold = parameters.float("score_threshold", default: 0.05)
         let nms = parameters.float("nms", default: 0.3)
-        let cap = parameters.int("max-detections", default: 100)
+        let cap = parameters.int("max_detections", default: 100)
         guard (0...1).contains(nms), cap >= 1, threshold.isFinite else {
-            throw StageError(file: parameters.file, problem: "nms must be in [0, 1], max-detections at least 1, score-threshold finite")
+            throw StageError(file: parameters.file, problem: "nms must be in [0, 1], max_detections at least 1, score_threshold finite")
         }
         return DetectionPostprocessing(scoreThreshold: Float(threshold), iouThreshold: nms, maxDetections: cap)
     }

@@ -44,7 +44,8 @@ public struct FastRCNNNetwork: Layer {
     /// A network for `slots` classes (background included) on `inputChannels`-channel images of
     /// side `inputSize`, with `hidden` units in fc1, initialised from `seed` (the outputs as in
     /// py-faster-rcnn: normal(0, 0.01) for scores, normal(0, 0.001) for deltas).
-    public init(slots: Int, inputSize: Int, inputChannels: Int = 3, hidden: Int = 50, seed: UInt64) {
+    /// `dropout` is the probability of dropout1 (DeepConvNet's 0.5).
+    public init(slots: Int, inputSize: Int, inputChannels: Int = 3, hidden: Int = 50, dropout: Float = 0.5, seed: UInt64) {
         precondition(slots >= 2 && inputSize >= 32 && hidden >= 1, "FastRCNNNetwork: slots \(slots), input \(inputSize), hidden \(hidden)")
         let full = DeepConvNet.make(classes: 10, seed: seed, inputChannels: inputChannels)
         trunk = Sequential(full.layers.filter { Self.trunkLayers.contains($0.name) }.map { ($0.name, $0.layer) })
@@ -53,7 +54,7 @@ public struct FastRCNNNetwork: Layer {
         head = Sequential([
             ("flatten", Flatten()),
             ("fc1", Linear(inFeatures: features, outFeatures: hidden, random: &random)), ("relu7", ReLU()),
-            ("dropout1", Dropout(probability: 0.5)),
+            ("dropout1", Dropout(probability: dropout)),
         ])
         classifier = Linear(inFeatures: hidden, outFeatures: slots, initializer: .normal(standardDeviation: 0.01), random: &random)
         boxRegressor = Linear(inFeatures: hidden, outFeatures: 4 * slots, initializer: .normal(standardDeviation: 0.001), random: &random)
@@ -124,9 +125,12 @@ public struct FastRCNNNetwork: Layer {
 
     /// Starts the trunk and fc1 from DeepConvNet weights (`[N, 1, 28, 28]` MNIST weights, by
     /// parameter name): a gray `conv1` is inflated to colour when this network takes colour, and
-    /// fc1 is taken only when its width matches. Returns the names loaded.
+    /// fc1 is taken only when its width matches. `classRows` maps class slots to rows of the
+    /// pretrained classifier `fc2` that score the same class (a detector of digits starts its
+    /// `cls_score` from the MNIST classifier's digit rows); the other slots, background
+    /// included, keep their initialisation. Returns the names loaded.
     @discardableResult
-    public mutating func loadPretrained(_ tensors: [String: Tensor], source: String) throws -> [String] {
+    public mutating func loadPretrained(_ tensors: [String: Tensor], source: String, classRows: [Int: Int] = [:]) throws -> [String] {
         var loaded = [String]()
         var failure: (any Error)?
         let own = parameters
@@ -144,7 +148,30 @@ public struct FastRCNNNetwork: Layer {
             loaded.append(name)
         }
         if let failure { throw failure }
+        if !classRows.isEmpty, let weight = tensors["fc2.weight"], let bias = tensors["fc2.bias"],
+           weight.shape == [bias.count, classifier.weight.shape[1]] {
+            let (w, b) = (weight.scalars, bias.scalars)
+            let (width, slots) = (weight.shape[1], self.slots)
+            classifier.weight.withUnsafeMutableBufferPointer { out in
+                for (slot, row) in classRows where row < bias.count && slot < slots {
+                    for j in 0..<width { out[slot * width + j] = w[row * width + j] }
+                }
+            }
+            classifier.bias!.withUnsafeMutableBufferPointer { out in
+                for (slot, row) in classRows where row < bias.count && slot < slots { out[slot] = b[row] }
+            }
+            loaded += ["cls_score.weight", "cls_score.bias"]
+        }
         return loaded
+    }
+
+    /// The class names of a pretrained classifier file: its `classes` metadata (one per line, as
+    /// `glimpse finetune` writes), or the digits 0-9 for DeepConvNet trained on MNIST's digits
+    /// (`data` ending in `mnist`, as `glimpse train mnist` writes); empty when unknown.
+    public static func pretrainedClassNames(metadata: [String: String]) -> [String] {
+        if let classes = metadata["classes"] { return classes.split(separator: "\n").map(String.init) }
+        if let data = metadata["data"], data.split(separator: "/").last == "mnist" { return (0...9).map(String.init) }
+        return []
     }
 }
 

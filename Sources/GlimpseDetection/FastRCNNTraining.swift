@@ -17,9 +17,24 @@ public struct FastRCNNTraining {
     /// The trainer (model, optimizer, epochs).
     public private(set) var trainer: Trainer<FastRCNNTask>
 
-    /// The input of the trunk: RGB scaled to [0, 1] at `inputSize` (DeepConvNet's MNIST scaling, in colour).
-    public static func preprocessing(inputSize: Int) -> ImagePreprocessing {
-        ImagePreprocessing(inputSize: inputSize, channelOrder: "RGB", mean: [0, 0, 0], std: [1, 1, 1], scale: 1 / 255)
+    /// The input of the trunk: RGB at `inputSize`, `mean` (bytes, per channel) subtracted, scaled
+    /// by 1/255 (DeepConvNet's MNIST scaling, in colour).
+    public static func preprocessing(inputSize: Int, mean: [Float] = [0, 0, 0]) -> ImagePreprocessing {
+        ImagePreprocessing(inputSize: inputSize, channelOrder: "RGB", mean: mean, std: [1, 1, 1], scale: 1 / 255)
+    }
+
+    /// The mean byte value of each RGB channel over `set`'s images, rounded to 0.01: what the
+    /// trunk's input subtracts, so a scene's background sits near 0 as MNIST's black does.
+    public static func channelMeans(_ set: DetectionSet) -> [Float] {
+        var sums = [Double](repeating: 0, count: 3), count = 0.0
+        for example in set.examples {
+            let rgb = example.image.rgb().pixels
+            for i in stride(from: 0, to: rgb.count, by: 3) {
+                sums[0] += Double(rgb[i]); sums[1] += Double(rgb[i + 1]); sums[2] += Double(rgb[i + 2])
+            }
+            count += Double(rgb.count / 3)
+        }
+        return sums.map { Float(($0 / max(count, 1) * 100).rounded() / 100) }
     }
 
     /// Builds the network and trainer; throws naming the pretrained file when it cannot be used.
@@ -27,15 +42,22 @@ public struct FastRCNNTraining {
         try config.validate()
         self.config = config
         guard !training.examples.isEmpty else { throw TrainingError.badOption("no training images") }
-        let preprocessing = Self.preprocessing(inputSize: config.inputSize)
+        let preprocessing = Self.preprocessing(inputSize: config.inputSize,
+                                               mean: config.subtractMean ? Self.channelMeans(training) : [0, 0, 0])
         var network = FastRCNNNetwork(slots: training.categories.count + 1, inputSize: config.inputSize, hidden: config.hidden,
-                                      seed: config.seed)
+                                      dropout: config.dropout, seed: config.seed)
         if let pretrained = config.pretrained {
             let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: pretrained))
             guard file["conv6.weight"] != nil, file["conv1.weight"] != nil else {
                 throw TrainingError.badOption("\(pretrained): no conv1/conv6 tensors; the trunk starts from DeepConvNet weights")
             }
-            try network.loadPretrained(try file.tensors(), source: pretrained)
+            // Categories the pretrained classifier already scores start from its rows.
+            let names = FastRCNNNetwork.pretrainedClassNames(metadata: file.metadata)
+            var rows = [Int: Int]()
+            for (k, category) in training.categories.enumerated() {
+                if let row = names.firstIndex(of: category) { rows[k + 1] = row }
+            }
+            try network.loadPretrained(try file.tensors(), source: pretrained, classRows: config.transferClassifier ? rows : [:])
         }
         let sampler = ProposalSampler(batchSize: config.roisPerImage, foregroundFraction: config.foregroundFraction,
                                       backgroundLow: config.backgroundLow, appendGroundTruth: true)

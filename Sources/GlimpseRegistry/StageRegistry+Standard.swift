@@ -3,6 +3,7 @@
 // entry in this file, and GlimpsePipeline never imports model code.
 
 import GlimpseClassification
+import GlimpseDetection
 import GlimpsePipeline
 import GlimpseProposals
 import GlimpseStages
@@ -17,6 +18,7 @@ extension StageRegistry {
             CNNBackbone.registryEntry,
             SqueezeNetClassifier.registryEntry,
             SelectiveSearch.registryEntry,
+            FastRCNNDetector.registryEntry,
         ] {
             registry.register(conformance)
         }

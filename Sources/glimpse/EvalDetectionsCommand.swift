@@ -26,6 +26,11 @@ struct EvalDetections: ParsableCommand {
     var gt: String
     @Option(help: "COCO results JSON (the detections).")
     var pred: String
+    @Option(help: """
+        A COCO file whose images give the results' image ids file names (a `glimpse run` output's \
+        boxes.coco.json): results are matched to the ground truth's images by file name, not by id.
+        """)
+    var images: String?
     @Option(help: "bbox or segm.")
     var iouType = "bbox"
     @Option(help: "Three ascending detection caps per image and category (pycocotools' maxDets).")
@@ -53,7 +58,8 @@ struct EvalDetections: ParsableCommand {
         do {
             let start = Date()
             let groundTruth = try COCOInstances.read(gt)
-            let results = try COCOResults.read(pred, groundTruth: groundTruth, groundTruthFile: gt)
+            let results = try images.map { try Self.resultsMatchedByFileName(pred, images: $0, groundTruth: groundTruth, groundTruthFile: gt) }
+                ?? COCOResults.read(pred, groundTruth: groundTruth, groundTruthFile: gt)
             let parameters = COCOEvaluationParameters(iouType: COCOIoUType(rawValue: iouType)!, maxDetections: try maxDetections())
             let report = DetectionEvaluationReport.evaluate(groundTruth: groundTruth, groundTruthFile: gt, results: results,
                                                             parameters: parameters)
@@ -70,6 +76,42 @@ struct EvalDetections: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// `pred` with every image id replaced by the ground truth's id of the image with the same
+    /// file name (last path component) in `images`; throws naming the file when a name is unknown.
+    static func resultsMatchedByFileName(_ pred: String, images: String, groundTruth: COCOInstances,
+                                         groundTruthFile: String) throws -> COCOResults {
+        let named = try COCOInstances.read(images)
+        var truthID = [String: Int]()
+        for image in groundTruth.images { truthID[URL(fileURLWithPath: image.fileName).lastPathComponent] = image.id }
+        var mapped = [Int: Int]()
+        for image in named.images {
+            let name = URL(fileURLWithPath: image.fileName).lastPathComponent
+            guard let id = truthID[name] else {
+                throw EvaluationError(.mismatch, file: images, "image \(image.id) \"\(name)\" is not an image of \(groundTruthFile)")
+            }
+            mapped[image.id] = id
+        }
+        guard let data = FileManager.default.contents(atPath: pred) else {
+            throw EvaluationError(.unreadable, file: pred, "no such file or it cannot be read")
+        }
+        let root: JSONValue
+        do {
+            root = try JSONParser().parse([UInt8](data))
+        } catch {
+            throw EvaluationError(.syntax, file: pred, error.message)
+        }
+        guard case .array(let list) = root else {
+            throw EvaluationError(.invalidEntry, file: pred, "not a JSON array of results")
+        }
+        let remapped = try list.enumerated().map { index, entry -> JSONValue in
+            guard case .object(let members) = entry, let old = entry["image_id"]?.doubleValue, let id = mapped[Int(old)] else {
+                throw EvaluationError(.mismatch, file: pred, "result \(index): its image_id is not an image of \(images)")
+            }
+            return .object(members.map { $0.key == "image_id" ? (key: "image_id", value: .integer(id)) : $0 })
+        }
+        return try COCOResults.decode(.array(remapped), file: pred, groundTruth: groundTruth, groundTruthFile: groundTruthFile)
     }
 
     /// The readable report: files, pycocotools' 12 lines, the per-category table, VOC means, warnings.

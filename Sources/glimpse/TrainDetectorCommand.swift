@@ -38,9 +38,11 @@ struct TrainDetector: ParsableCommand {
     @Option(help: "Network input side in pixels (images are resized to it).")
     var inputSize = 128
     @Option(help: "Units of fc1 (50 loads DeepConvNet's fc1; other widths start fresh).")
-    var hidden = 50
+    var hidden = 256
+    @Option(help: "Dropout probability after fc1 in training.")
+    var dropout: Float = 0
     @Option(help: "Passes over the training images.")
-    var epochs = 12
+    var epochs = 10
     @Option(help: "Images per step.")
     var imagesPerBatch = 2
     @Option(help: "RoIs sampled per image (a quarter foreground by default).")
@@ -55,15 +57,19 @@ struct TrainDetector: ParsableCommand {
     var limit: Int?
     @OptionGroup var optimizer: OptimizerOptions
     @Option(help: "The optimizer's base learning rate.")
-    var learningRate: Float = 0.01
+    var learningRate: Float = 0.001
     @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
     var schedule = "step"
-    @Option(help: "Epochs of linear learning-rate warm-up.")
-    var warmupEpochs = 1
+    @Option(help: "Epochs of linear learning-rate warm-up (default: 1, none when --epochs is 1).")
+    var warmupEpochs: Int?
     @Option(help: "Seed for initialisation, data order, RoI sampling and dropout.")
     var seed: UInt64 = 1
     @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
     var freeze = ""
+    @Flag(inversion: .prefixedNo, help: "Start the scores of classes the pretrained classifier knows by name (MNIST's digits) from its rows.")
+    var transferClassifier = true
+    @Flag(inversion: .prefixedNo, help: "Subtract the training images' mean colour from the trunk's input.")
+    var subtractMean = true
     @Option(help: "Where to write the trained weights (safetensors).")
     var output = "runs/fast-rcnn.safetensors"
     @OptionGroup var runOptions: RunOptions
@@ -87,8 +93,11 @@ struct TrainDetector: ParsableCommand {
             (config.inputSize, config.hidden, config.epochs, config.imagesPerBatch) = (inputSize, hidden, epochs, imagesPerBatch)
             (config.roisPerImage, config.foregroundFraction, config.backgroundLow) = (roisPerImage, foregroundFraction, backgroundLow)
             (config.maxProposals, config.learningRate, config.schedule) = (maxProposals, learningRate, schedule)
-            (config.warmupEpochs, config.seed) = (warmupEpochs, seed)
+            (config.warmupEpochs, config.seed) = (warmupEpochs ?? min(1, epochs - 1), seed)
             config.optimizer = try optimizer.choice()
+            config.transferClassifier = transferClassifier
+            config.dropout = dropout
+            config.subtractMean = subtractMean
             config.freeze = freeze.split(separator: ",").map { String($0) }
             config.proposals = "selective-search mode=fast max=\(maxProposals)"
             try config.validate()
