@@ -80,7 +80,7 @@ public struct DetectorDescription: Sendable, Equatable {
             throw StageError(file: file, problem: "\"detector.categories\" or \"detector.category_ids\" is not a JSON list")
         }
         categories = names.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
-        categoryIDs = ids.compactMap { if case .number(let n) = $0, n == n.rounded() { return Int(n) } else { return nil } }
+        categoryIDs = ids.compactMap { $0.doubleValue.flatMap { $0 == $0.rounded() ? Int($0) : nil } }
         guard !categories.isEmpty, categories.count == names.count, categoryIDs.count == categories.count else {
             throw StageError(file: file, problem: "\(names.count) category names and \(ids.count) category ids do not pair up")
         }
