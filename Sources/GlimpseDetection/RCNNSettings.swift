@@ -8,7 +8,7 @@
 //   mean norm (20) a 50-d feature spreads its norm over 80x fewer units, so a separating w of
 //   margin 1 needs no larger norm, but the regions are far less separable in 50 dimensions and
 //   more examples sit inside the margin: C weighs their hinge losses against |w|^2. The default
-//   (1e-2) was chosen on the scenes' validation split (see the README of this module).
+//   1e-2 is that reasoning, not a search: no other C has been compared on validation yet.
 // - Ridge lambda: the paper's 1000 on pool5 features scaled to mean norm 20 (rcnn_train_bbox_regressor.m).
 //   Our pool3 features are scaled the same way (mean norm 20), so |X^T X| per region is on the
 //   same scale (400) and lambda means the same thing: with a few thousand regions per class the
@@ -63,7 +63,7 @@ public struct RCNNSettings: Sendable, Equatable {
         ]
     }
 
-    /// Throws a `TrainingError.badOption`-style message for the first unusable setting.
+    /// A message naming the first unusable setting, nil when all are usable.
     public func problems() -> String? {
         if windowsPerBatch < 1 || (batchesPerEpoch ?? 1) < 1 || (fineTuneValidationImages ?? 1) < 0 || regionBatch < 1 {
             return "windows per batch, batches per epoch and region batch must be at least 1"
