@@ -19,6 +19,7 @@ extension StageRegistry {
             SqueezeNetClassifier.registryEntry,
             SelectiveSearch.registryEntry,
             FastRCNNDetector.registryEntry,
+            RCNNDetector.registryEntry,
         ] {
             registry.register(conformance)
         }

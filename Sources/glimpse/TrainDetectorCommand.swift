@@ -13,14 +13,19 @@ import GlimpseTraining
 struct TrainDetector: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detector",
-        abstract: "Train a detector (fast-rcnn) on images with boxes, validating AP after every epoch.",
+        abstract: "Train a detector (rcnn or fast-rcnn) on images with boxes, validating AP after every epoch.",
         discussion: """
             --data is a scene set (its train split is trained on and its val split validated on), \
             a split folder, a COCO folder (annotations.json) or a VOC folder (Annotations/). \
             Without a val split, --validation images are held out from the end. Selective-search \
             proposals are computed once, before the first epoch. A checkpoint is written atomically \
             after every epoch; --resume continues from it and ends with the same weights as an \
-            uninterrupted run with the same settings and --threads.
+            uninterrupted run with the same settings and --threads. \
+            R-CNN (--method rcnn) fine-tunes on 28 px context-padded warps of every proposal \
+            (--input-size and --images-per-batch do not apply; an epoch is --batches-per-epoch \
+            mini-batches of 128 windows), then computes every training region's features once \
+            and trains per-class SVMs with hard-negative mining and ridge box regressors; it \
+            reports validation AP with SVMs or the softmax, with and without box regression.
             """)
 
     @Option(help: "Training data: a scene set, split folder, COCO folder or VOC folder.")
@@ -29,7 +34,7 @@ struct TrainDetector: ParsableCommand {
     var val: String?
     @Option(help: "Images held out for validation when there is no val split.")
     var validation = 50
-    @Option(help: "Detector: fast-rcnn.")
+    @Option(help: "Detector: fast-rcnn or rcnn.")
     var method = "fast-rcnn"
     @Option(help: "Trunk architecture: deepconvnet (MNIST-pretrained digits network, in colour).")
     var backbone = "deepconvnet"
@@ -37,9 +42,9 @@ struct TrainDetector: ParsableCommand {
     var weights = "datasets/weights/deepconvnet-mnist.safetensors"
     @Option(help: "Network input side in pixels (images are resized to it).")
     var inputSize = 128
-    @Option(help: "Units of fc1 (50 loads DeepConvNet's fc1; other widths start fresh).")
-    var hidden = 256
-    @Option(help: "Dropout probability after fc1 in training.")
+    @Option(help: "Units of fc1 (default 256 for fast-rcnn, 50 for rcnn; 50 loads DeepConvNet's fc1, other widths start fresh).")
+    var hidden: Int?
+    @Option(help: "Fast R-CNN: dropout probability after fc1 in training (R-CNN's region network uses 0.5).")
     var dropout: Float = 0
     @Option(help: "Passes over the training images.")
     var epochs = 10
@@ -70,13 +75,23 @@ struct TrainDetector: ParsableCommand {
     var transferClassifier = true
     @Flag(inversion: .prefixedNo, help: "Subtract the training images' mean colour from the trunk's input.")
     var subtractMean = true
-    @Option(help: "Where to write the trained weights (safetensors).")
-    var output = "runs/fast-rcnn.safetensors"
+    @Option(help: "R-CNN: fine-tuning mini-batches (of 128 windows) per epoch (default: enough to draw every foreground window once).")
+    var batchesPerEpoch: Int?
+    @Option(help: "R-CNN: validation images for the softmax AP after each fine-tuning epoch (default all; 0: none).")
+    var finetuneValidation: Int?
+    @Option(help: "R-CNN: the SVMs' C (liblinear -c).")
+    var svmC = RCNNSettings().svmC
+    @Option(help: "R-CNN: rounds of SVM training with hard-negative mining.")
+    var miningRounds = RCNNSettings().miningRounds
+    @Option(help: "R-CNN: the box regressors' ridge lambda.")
+    var ridgeLambda = RCNNSettings().ridgeLambda
+    @Option(help: "Where to write the trained weights (safetensors; default runs/METHOD.safetensors).")
+    var output: String?
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
-        guard method == "fast-rcnn" else { throw ValidationError("--method \(method): only fast-rcnn is built so far") }
+        guard ["fast-rcnn", "rcnn"].contains(method) else { throw ValidationError("--method \(method): fast-rcnn or rcnn") }
         guard backbone == "deepconvnet" else {
             throw ValidationError("--backbone \(backbone): only deepconvnet is supported as a detector trunk so far")
         }
@@ -90,7 +105,7 @@ struct TrainDetector: ParsableCommand {
             var config = DetectorTrainingConfig()
             config.method = method
             config.pretrained = weights == "none" ? nil : ProjectPaths.resolve(weights)
-            (config.inputSize, config.hidden, config.epochs, config.imagesPerBatch) = (inputSize, hidden, epochs, imagesPerBatch)
+            (config.inputSize, config.hidden, config.epochs, config.imagesPerBatch) = (inputSize, hidden ?? (method == "rcnn" ? 50 : 256), epochs, imagesPerBatch)
             (config.roisPerImage, config.foregroundFraction, config.backgroundLow) = (roisPerImage, foregroundFraction, backgroundLow)
             (config.maxProposals, config.learningRate, config.schedule) = (maxProposals, learningRate, schedule)
             (config.warmupEpochs, config.seed) = (warmupEpochs ?? min(1, epochs - 1), seed)
@@ -141,6 +156,12 @@ struct TrainDetector: ParsableCommand {
                                 validationSet.examples.count, ProgressReporter.now() - start,
                                 Double(training.examples.reduce(0) { $0 + $1.proposals.count }) / Double(training.examples.count)))
 
+            let output = self.output ?? "runs/\(method).safetensors"
+            if method == RCNNDetector.conformanceName {
+                try trainRCNN(config: config, training: training, validation: validationSet, trainName: trainName, objects: objects,
+                              threads: threads, output: output, progress: progress)
+                return
+            }
             var run = try FastRCNNTraining(config: config, training: training, validation: validationSet)
             let outputURL = URL(fileURLWithPath: output)
             let checkpoint = runOptions.checkpointPath(for: output)
@@ -174,6 +195,51 @@ struct TrainDetector: ParsableCommand {
             print(String(format: "validation AP %.4f AP50 %.4f AP75 %.4f after %d epochs, %.0f s of training; weights in %@",
                          final["AP"] ?? 0, final["AP50"] ?? 0, final["AP75"] ?? 0, epochs, record.trainingSeconds, output))
         }
+    }
+
+    /// R-CNN: fine-tuning with the trainer's checkpoints, then SVMs and regressors, then the validation variants.
+    func trainRCNN(config: DetectorTrainingConfig, training: DetectionSet, validation: DetectionSet, trainName: String, objects: Int,
+                   threads: Int, output: String, progress: ProgressReporter) throws {
+        var settings = RCNNSettings()
+        (settings.batchesPerEpoch, settings.fineTuneValidationImages) = (batchesPerEpoch, finetuneValidation)
+        (settings.svmC, settings.miningRounds, settings.ridgeLambda) = (svmC, miningRounds, ridgeLambda)
+        var run = try RCNNTraining(config: config, settings: settings, training: training, validation: validation)
+        let checkpoint = runOptions.checkpointPath(for: output)
+        if !runOptions.resume && FileManager.default.fileExists(atPath: checkpoint) {
+            progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
+        }
+        let task = run.trainer.task
+        progress.log("fine-tuning rcnn (\(run.trainer.model.parameterCount) parameters, \(training.categories.count) classes) on"
+                     + " \(task.foreground.count) foreground + \(task.background.count) background windows of \(training.examples.count) images"
+                     + " (\(objects) objects) from \(trainName), \(task.batchesPerEpoch) batches of \(task.windowsPerBatch) per epoch;"
+                     + " \(run.trainer.optimizer.name), \(threads) thread(s), seed \(config.seed)"
+                     + (config.pretrained.map { ", from \($0)" } ?? ", from scratch"))
+        let epochs = config.epochs
+        let outcome = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: URL(fileURLWithPath: output),
+                                  extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                                                  "data": data, "threads": String(threads)],
+                                  log: { progress.log($0) }) { event in
+            switch event {
+            case .resumed(_, let epoch):
+                progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
+            case .step(let state):
+                progress.update(label: "epoch \(state.epoch)/\(state.epochs)", done: state.done, total: state.total,
+                                rate: state.examplesPerSecond,
+                                fields: String(format: "loss %.4f acc %.3f", state.loss, state.metrics["accuracy"] ?? 0))
+            case .epochEnded(let summary):
+                let v = summary.validation
+                progress.log(String(format: "epoch %d/%d  loss %.4f  window acc %.3f  softmax val AP %.4f AP50 %.4f AP75 %.4f  %.1f s",
+                                    summary.epoch, epochs, summary.loss, summary.metrics["accuracy"] ?? 0,
+                                    v["AP"] ?? 0, v["AP50"] ?? 0, v["AP75"] ?? 0, summary.seconds))
+            }
+        }
+        for variant in RCNNTraining.variants {
+            guard let v = outcome.validation[variant.name] else { continue }
+            print(String(format: "validation %@ AP %.4f AP50 %.4f AP75 %.4f", variant.name.padding(toLength: 12, withPad: " ", startingAt: 0), v["AP"] ?? 0, v["AP50"] ?? 0, v["AP75"] ?? 0))
+        }
+        print(String(format: "fine-tuning %.0f s, features %.0f s, SVMs %.0f s, regressors %.0f s, validation %.0f s; weights in %@",
+                     outcome.record.trainingSeconds, outcome.featureSeconds, outcome.svmSeconds, outcome.regressionSeconds,
+                     outcome.validationSeconds, output))
     }
 
     /// The training source and the validation source (nil: hold out), with their names.
