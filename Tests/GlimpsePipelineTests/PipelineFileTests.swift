@@ -106,12 +106,12 @@ struct PipelineFileTests {
         }
     }
 
-    @Test(arguments: ["classify.yaml", "default.yaml", "detect.yaml"])
+    @Test(arguments: ["classify.yaml", "default.yaml", "detect.yaml", "detect-rcnn.yaml"])
     func shippedPipelinesLoadAndBuild(name: String) throws {
         let path = PipelineFixtures.root.appendingPathComponent("Pipelines/" + name).path
         let file = try PipelineFile.load(path, registry: .standard)
         let pipeline = try Pipeline(file)
-        if name == "detect.yaml" {
+        if name.hasPrefix("detect") {
             #expect(pipeline.stages.map(\.kind) == [.proposer, .detector])
             #expect(pipeline.boxCategories == (0...9).map(String.init) && pipeline.boxCategoryIDs == Array(1...10))
             return
