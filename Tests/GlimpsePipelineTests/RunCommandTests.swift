@@ -93,8 +93,8 @@ struct RunCommandTests {
         // selective-search proposals: at most max_proposals per image, exported to COCO
         #expect((chelsea.proposals?.count ?? 0) > 10 && (chelsea.proposals?.count ?? 0) <= 100)
         let ledger = try PipelineFixtures.ledger(work.appendingPathComponent("out"))
-        #expect(ledger.filter { $0["status"] as? String == "ok" }.count == 8)
-        #expect(ledger.filter { $0["status"] as? String == "skipped" }.count == 4, "xml, json and provenance files")
+        #expect(ledger.filter { $0["status"] as? String == "ok" }.count == 14, "8 photos and masks, 6 scenes")
+        #expect(ledger.filter { $0["status"] as? String == "skipped" }.count == 5, "xml, json (2) and provenance files")
     }
 
     /// The default run's proposals, exported to COCO, load in pycocotools. Skipped where python3
