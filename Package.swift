@@ -113,7 +113,7 @@ let package = Package(
         // MARK: - Benchmarks (run by Benchmarks/run.sh, never by the tests)
         .executableTarget(
             name: "glimpse-bench",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseTraining"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseTraining", "GlimpseDetection"],
             path: "Benchmarks/glimpse-bench",
             swiftSettings: swiftSettings),
 

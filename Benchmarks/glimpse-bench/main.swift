@@ -6,6 +6,8 @@
 //       Glimpse's DeepConvNet training step and inference (DeepConvNetBenchmark.swift).
 //   glimpse-bench squeezenet --threads N [--reps R] [--warmup W]
 //       SqueezeNet 1.1 inference at 227x227, batch 1 and 16, shipped weights (SqueezeNetBenchmark.swift).
+//   glimpse-bench fast-rcnn --threads N [--reps R] [--warmup W]
+//       Fast R-CNN inference on one 128 px image with 400 and 2000 RoIs, shipped scene weights (FastRCNNBenchmark.swift).
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +21,7 @@ let usage = """
     usage: glimpse-bench sgemm --threads N [--reps R] [--warmup W] [--sizes 1536,2048,2560]
            glimpse-bench deepconvnet --threads N [--reps R] [--warmup W]
            glimpse-bench squeezenet --threads N [--reps R] [--warmup W]
+           glimpse-bench fast-rcnn --threads N [--reps R] [--warmup W]
     """
 
 // MARK: - sgemm
@@ -135,6 +138,9 @@ case "deepconvnet":
 
 case "squeezenet":
     runSqueezeNetBenchmark(arguments: subcommandArguments)
+
+case "fast-rcnn":
+    runFastRCNNBenchmark(arguments: subcommandArguments)
 
 case "-h", "--help", "help":
     print(usage)

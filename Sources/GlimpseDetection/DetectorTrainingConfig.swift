@@ -45,7 +45,8 @@ public struct DetectorTrainingConfig: Sendable, Equatable {
     /// Parameter-name prefixes not trained (`conv` freezes the whole trunk).
     public var freeze: [String] = []
     /// Start the class scores of categories the pretrained classifier knows by name from its
-    /// rows (`FastRCNNNetwork.loadPretrained(_:source:classRows:)`).
+    /// rows (`FastRCNNNetwork.loadPretrained(_:source:classRows:)`); only when `hidden` is the
+    /// pretrained fc1's width (50), since the rows read fc1's units.
     public var transferClassifier = true
     /// Subtract the training images' mean colour from the input.
     public var subtractMean = true

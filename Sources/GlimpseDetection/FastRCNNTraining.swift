@@ -16,6 +16,10 @@ public struct FastRCNNTraining {
     public let config: DetectorTrainingConfig
     /// The trainer (model, optimizer, epochs).
     public private(set) var trainer: Trainer<FastRCNNTask>
+    /// The parameter names taken from the pretrained file (empty from scratch). `cls_score.*`
+    /// appear only when the classifier rows were transferred, which needs fc1 as wide as the
+    /// pretrained network's (50 for DeepConvNet); a wider fc1 starts fresh and so does `cls_score`.
+    public let pretrainedLoaded: [String]
 
     /// The input of the trunk: RGB at `inputSize`, `mean` (bytes, per channel) subtracted, scaled
     /// by 1/255 (DeepConvNet's MNIST scaling, in colour).
@@ -46,6 +50,7 @@ public struct FastRCNNTraining {
                                                mean: config.subtractMean ? Self.channelMeans(training) : [0, 0, 0])
         var network = FastRCNNNetwork(slots: training.categories.count + 1, inputSize: config.inputSize, hidden: config.hidden,
                                       dropout: config.dropout, seed: config.seed)
+        var loaded = [String]()
         if let pretrained = config.pretrained {
             let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: pretrained))
             guard file["conv6.weight"] != nil, file["conv1.weight"] != nil else {
@@ -57,8 +62,9 @@ public struct FastRCNNTraining {
             for (k, category) in training.categories.enumerated() {
                 if let row = names.firstIndex(of: category) { rows[k + 1] = row }
             }
-            try network.loadPretrained(try file.tensors(), source: pretrained, classRows: config.transferClassifier ? rows : [:])
+            loaded = try network.loadPretrained(try file.tensors(), source: pretrained, classRows: config.transferClassifier ? rows : [:])
         }
+        pretrainedLoaded = loaded
         let sampler = ProposalSampler(batchSize: config.roisPerImage, foregroundFraction: config.foregroundFraction,
                                       backgroundLow: config.backgroundLow, appendGroundTruth: true)
         let task = FastRCNNTask(training: training, validation: validation, sampler: sampler, preprocessing: preprocessing,
@@ -66,7 +72,7 @@ public struct FastRCNNTraining {
         let steps = (training.examples.count + config.imagesPerBatch - 1) / config.imagesPerBatch
         trainer = Trainer(task: task, model: network, epochs: config.epochs, batchSize: config.imagesPerBatch, seed: config.seed,
                           optimizer: config.optimizer, schedule: try config.makeSchedule(stepsPerEpoch: steps),
-                          settings: config.metadata)
+                          settings: config.metadata.merging(["train.pretrained_loaded": loaded.joined(separator: ",")]) { own, _ in own })
     }
 
     /// Trains (resuming from `checkpoint` when asked), then writes the weights to `output`

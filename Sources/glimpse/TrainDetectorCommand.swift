@@ -71,7 +71,7 @@ struct TrainDetector: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
     var freeze = ""
-    @Flag(inversion: .prefixedNo, help: "Start the scores of classes the pretrained classifier knows by name (MNIST's digits) from its rows.")
+    @Flag(inversion: .prefixedNo, help: "Start the scores of classes the pretrained classifier knows by name (MNIST's digits) from its rows (needs --hidden 50).")
     var transferClassifier = true
     @Flag(inversion: .prefixedNo, help: "Subtract the training images' mean colour from the trunk's input.")
     var subtractMean = true
@@ -172,6 +172,12 @@ struct TrainDetector: ParsableCommand {
                          + " on \(training.examples.count) images (\(objects) objects) from \(trainName), validating on"
                          + " \(validationSet.examples.count); \(run.trainer.optimizer.name), \(threads) thread(s), seed \(seed)"
                          + (config.pretrained.map { ", trunk from \($0)" } ?? ", from scratch"))
+            if config.pretrained != nil {
+                let loaded = run.pretrainedLoaded
+                progress.log("loaded \(loaded.count) pretrained tensors: " + loaded.joined(separator: ", ")
+                             + (config.transferClassifier && !loaded.contains("cls_score.weight")
+                                ? "; cls_score starts fresh (the classifier rows transfer only with --hidden 50, the pretrained fc1's width)" : ""))
+            }
             let epochs = config.epochs
             let record = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: outputURL,
                                      extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),

@@ -130,6 +130,22 @@ struct FastRCNNTests {
         #expect(worst < 1e-3, "colour trunk differs from the gray one by \(worst)")
     }
 
+    @Test func classifierRowsTransferOnlyThroughTheirOwnFc1Width() throws {
+        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: detectionTestsRoot + "/datasets/weights/deepconvnet-mnist.safetensors"))
+        let tensors = try file.tensors()
+        var narrow = FastRCNNNetwork(slots: 3, inputSize: 64, hidden: 50, seed: 1)
+        // Slot 1 scores digit 7, slot 2 digit 2: their rows of fc2.
+        let loaded = try narrow.loadPretrained(tensors, source: "m", classRows: [1: 7, 2: 2])
+        #expect(loaded.contains("cls_score.weight") && loaded.contains("fc1.weight"))
+        let fc2 = tensors["fc2.weight"]!.scalars, own = narrow.classifier.weight.scalars
+        #expect(Array(own[50..<100]) == Array(fc2[(7 * 50)..<(8 * 50)]) && Array(own[100..<150]) == Array(fc2[100..<150]))
+        #expect(narrow.classifier.bias!.scalars[1] == tensors["fc2.bias"]!.scalars[7])
+        // A wider fc1 starts fresh, and the classifier rows (which read fc1's 50 units) cannot transfer.
+        var wide = FastRCNNNetwork(slots: 3, inputSize: 64, hidden: 256, seed: 1)
+        let wideLoaded = try wide.loadPretrained(tensors, source: "m", classRows: [1: 7, 2: 2])
+        #expect(!wideLoaded.contains { $0.hasPrefix("fc1") || $0.hasPrefix("cls_score") } && wideLoaded.contains("conv6.weight"))
+    }
+
     @Test func descriptionRoundTripsAndNamesTheFileOnErrors() throws {
         let description = DetectorDescription(
             method: "fast-rcnn", categories: ["person", "bottle"], categoryIDs: [1, 5],
