@@ -54,8 +54,12 @@ public struct FastRCNNDetector: Detector {
         guard scores.shape[0] == description.slots else {
             throw StageError(file: path, problem: "cls_score has \(scores.shape[0]) class slots, the metadata lists \(description.categories.count) classes + background")
         }
+        let featureLayer = file.metadata["train.feature_layer"] ?? "pool3"
+        guard FastRCNNNetwork.featureLayers.contains(featureLayer) else {
+            throw StageError(file: path, problem: "train.feature_layer \(featureLayer): expected one of \(FastRCNNNetwork.featureLayers.joined(separator: ", "))")
+        }
         var network = FastRCNNNetwork(slots: description.slots, inputSize: description.preprocessing.inputSize,
-                                      inputChannels: conv1.shape[1], hidden: fc1.shape[0], seed: 0)
+                                      inputChannels: conv1.shape[1], hidden: fc1.shape[0], featureLayer: featureLayer, seed: 0)
         try network.load(from: file)
         let digest = data.withUnsafeBytes { ContentHash.hex(ContentHash.fnv1a64($0)) }
         self.init(network: network, description: description, postprocessing: postprocessing, maxProposals: maxProposals,
@@ -70,13 +74,13 @@ public struct FastRCNNDetector: Detector {
     public var needsProposals: Bool { true }
     /// Its own trunk's feature map.
     public var backboneRequirement: BackboneRequirement? {
-        BackboneRequirement(backbone: trunk, layers: [FastRCNNNetwork.featureLayer])
+        BackboneRequirement(backbone: trunk, layers: [network.featureLayer])
     }
 
     /// The detections of one image from its trunk features and proposals (`label` indexes `categories`).
     public func detect(_ input: StageInput) throws -> [BoundingBox] {
         guard let features = input.features else { preconditionFailure("FastRCNNDetector: no trunk features given") }
-        return detect(featureMap: features[FastRCNNNetwork.featureLayer], proposals: input.proposals,
+        return detect(featureMap: features[network.featureLayer], proposals: input.proposals,
                       imageWidth: input.image.width, imageHeight: input.image.height)
     }
 

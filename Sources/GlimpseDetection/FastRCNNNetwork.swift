@@ -36,19 +36,27 @@ public struct FastRCNNNetwork: Layer {
     /// The layer names of the trunk (DeepConvNet's, up to `pool3`).
     public static let trunkLayers = ["conv1", "relu1", "conv2", "relu2", "pool1", "conv3", "relu3", "conv4", "relu4",
                                      "pool2", "conv5", "relu5", "conv6", "relu6", "pool3"]
-    /// The trunk layer whose output RoIs are pooled from.
-    public static let featureLayer = "pool3"
+    /// The trunk layers RoIs can be pooled from: `pool3` (stride 8, DeepConvNet's fc1 input) or
+    /// `relu6` (the same conv6 features before the last pooling: stride 4, a finer grid for
+    /// small objects at the same cost).
+    public static let featureLayers = ["pool3", "relu6"]
+    /// The trunk layer whose output RoIs are pooled from (the trunk ends there).
+    public let featureLayer: String
     /// The RoI grid: DeepConvNet's pool3 output on a 28 px digit.
     public static let poolSize = 4
 
     /// A network for `slots` classes (background included) on `inputChannels`-channel images of
     /// side `inputSize`, with `hidden` units in fc1, initialised from `seed` (the outputs as in
     /// py-faster-rcnn: normal(0, 0.01) for scores, normal(0, 0.001) for deltas).
-    /// `dropout` is the probability of dropout1 (DeepConvNet's 0.5).
-    public init(slots: Int, inputSize: Int, inputChannels: Int = 3, hidden: Int = 50, dropout: Float = 0.5, seed: UInt64) {
+    /// `dropout` is the probability of dropout1 (DeepConvNet's 0.5); `featureLayer` one of `featureLayers`.
+    public init(slots: Int, inputSize: Int, inputChannels: Int = 3, hidden: Int = 50, dropout: Float = 0.5,
+                featureLayer: String = "pool3", seed: UInt64) {
         precondition(slots >= 2 && inputSize >= 32 && hidden >= 1, "FastRCNNNetwork: slots \(slots), input \(inputSize), hidden \(hidden)")
+        precondition(Self.featureLayers.contains(featureLayer), "FastRCNNNetwork: feature layer \(featureLayer)")
         let full = DeepConvNet.make(classes: 10, seed: seed, inputChannels: inputChannels)
-        trunk = Sequential(full.layers.filter { Self.trunkLayers.contains($0.name) }.map { ($0.name, $0.layer) })
+        let kept = Self.trunkLayers.prefix(through: Self.trunkLayers.firstIndex(of: featureLayer)!)
+        trunk = Sequential(full.layers.filter { kept.contains($0.name) }.map { ($0.name, $0.layer) })
+        self.featureLayer = featureLayer
         var random = SeededGenerator(seed: seed).derived(0x6672_636e)
         let features = 64 * Self.poolSize * Self.poolSize
         head = Sequential([

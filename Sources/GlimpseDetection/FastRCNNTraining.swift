@@ -49,7 +49,7 @@ public struct FastRCNNTraining {
         let preprocessing = Self.preprocessing(inputSize: config.inputSize,
                                                mean: config.subtractMean ? Self.channelMeans(training) : [0, 0, 0])
         var network = FastRCNNNetwork(slots: training.categories.count + 1, inputSize: config.inputSize, hidden: config.hidden,
-                                      dropout: config.dropout, seed: config.seed)
+                                      dropout: config.dropout, featureLayer: config.featureLayer, seed: config.seed)
         var loaded = [String]()
         if let pretrained = config.pretrained {
             let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: pretrained))

@@ -40,8 +40,10 @@ struct TrainDetector: ParsableCommand {
     var backbone = "deepconvnet"
     @Option(help: "Pretrained weights the trunk starts from, or 'none' to train from scratch.")
     var weights = "datasets/weights/deepconvnet-mnist.safetensors"
-    @Option(help: "Network input side in pixels (images are resized to it).")
-    var inputSize = 128
+    @Option(help: "Fast R-CNN: network input side in pixels (images are resized to it).")
+    var inputSize = 192
+    @Option(help: "Fast R-CNN: the trunk layer RoIs are pooled from: relu6 (stride 4) or pool3 (stride 8, DeepConvNet's own).")
+    var featureLayer = "relu6"
     @Option(help: "Units of fc1 (default 256 for fast-rcnn, 50 for rcnn; 50 loads DeepConvNet's fc1, other widths start fresh).")
     var hidden: Int?
     @Option(help: "Fast R-CNN: dropout probability after fc1 in training (R-CNN's region network uses 0.5).")
@@ -113,6 +115,7 @@ struct TrainDetector: ParsableCommand {
             config.transferClassifier = transferClassifier
             config.dropout = dropout
             config.subtractMean = subtractMean
+            config.featureLayer = featureLayer
             config.freeze = freeze.split(separator: ",").map { String($0) }
             config.proposals = "selective-search mode=fast max=\(maxProposals)"
             try config.validate()

@@ -28,7 +28,7 @@ struct DetectCommandTests {
         #expect(generated.status == 0, "\(generated.stderr)")
         let weights = work.appendingPathComponent("d.safetensors").path
         let trained = try GlimpseProcess.run([
-            "train", "detector", "--data", scenes, "--epochs", "30", "--hidden", "50", "--dropout", "0", "--learning-rate", "0.003",
+            "train", "detector", "--data", scenes, "--epochs", "30", "--input-size", "128", "--hidden", "50", "--dropout", "0", "--learning-rate", "0.003",
             "--schedule", "constant", "--warmup-epochs", "0", "--max-proposals", "300", "--rois-per-image", "32",
             "--output", weights, "--quiet",
         ], in: root)
