@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks/fast-rcnn.sh: the shipped Fast R-CNN scene detector, Glimpse against the same
 # architecture in PyTorch (CPU) loading the same safetensors file, side by side in one run, at 1
-# and 2 threads: one 128 px image's inference (trunk, RoI max pooling, heads) with 400 and 2000
+# and 2 threads: one image's inference at the weights' input size (192 px) (trunk, RoI max pooling, heads) with 400 and 2000
 # RoIs, medians over --reps. The PyTorch side first checks that its outputs equal Glimpse's
 # within 1e-4 on the same inputs, and the run stops if they do not. Unsets OPENBLAS_CORETYPE
 # and OPENBLAS_L2_SIZE (see the README's Speed section). PyTorch comes from the private venv
@@ -51,7 +51,7 @@ python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 value = {(r["impl"], r["metric"], r.get("threads")): r.get("median", r.get("value")) for r in rows}
-print(f"Fast R-CNN inference, one 128 px image, shipped scene weights; PyTorch {value[('pytorch', 'version', None)]};"
+print(f"Fast R-CNN inference, one image at the shipped scene weights' input size; PyTorch {value[('pytorch', 'version', None)]};"
       f" Glimpse on OpenBLAS's {value[('openblas', 'corename', None)]} kernels")
 diffs = [f"{r['metric'][13:]} {r['value']:.1e}" for r in rows if r["metric"].startswith("max_abs_diff")]
 print("outputs equal within 1e-4 (max |difference|: " + ", ".join(diffs) + ")")

@@ -39,7 +39,7 @@ def emit(**fields):
 
 
 def read_safetensors(path):
-    """Name -> float32 tensor of a safetensors file (F32 only), without numpy or the safetensors package."""
+    """(name -> float32 tensor, metadata) of a safetensors file (F32 only), without numpy or the safetensors package."""
     with open(path, "rb") as f:
         data = f.read()
     (length,) = struct.unpack("<Q", data[:8])
@@ -54,7 +54,7 @@ def read_safetensors(path):
         start, end = entry["data_offsets"]
         flat = torch.frombuffer(bytearray(data[base + start:base + end]), dtype=torch.float32)
         tensors[name] = flat.reshape(entry["shape"]) if entry["shape"] else flat
-    return tensors
+    return tensors, header.get("__metadata__", {})
 
 
 class FastRCNN:
@@ -62,13 +62,15 @@ class FastRCNN:
 
     TRUNK = [("conv1", 1), ("conv2", 1), "pool", ("conv3", 1), ("conv4", 2), "pool", ("conv5", 1), ("conv6", 1), "pool"]
 
-    def __init__(self, w, input_size, pool=4):
+    def __init__(self, w, input_size, feature_layer="pool3", pool=4):
+        """`feature_layer`: pool3 (the whole trunk) or relu6 (conv6's output, before the last pooling)."""
         self.w, self.pool = w, pool
+        self.layers = self.TRUNK if feature_layer == "pool3" else self.TRUNK[:-1]
         side = self.trunk(torch.zeros(1, 3, input_size, input_size)).shape[3]
         self.scale = torch.tensor(side / input_size, dtype=torch.float32)
 
     def trunk(self, x):
-        for layer in self.TRUNK:
+        for layer in self.layers:
             if layer == "pool":
                 x = F.max_pool2d(x, 2)
             else:
@@ -108,9 +110,10 @@ def main():
     parser.add_argument("--reference", default="out/fast-rcnn-bench.safetensors")
     args = parser.parse_args()
     emit(impl="pytorch", metric="version", value=torch.__version__)
-    reference = read_safetensors(args.reference)
+    reference, _ = read_safetensors(args.reference)
     image = reference["image"]
-    model = FastRCNN(read_safetensors(args.weights), input_size=image.shape[3])
+    weights, metadata = read_safetensors(args.weights)
+    model = FastRCNN(weights, input_size=image.shape[3], feature_layer=metadata.get("train.feature_layer", "pool3"))
     counts = sorted(int(k.split("_")[1]) for k in reference if k.startswith("rois_"))
     worst = 0.0
     with torch.no_grad():

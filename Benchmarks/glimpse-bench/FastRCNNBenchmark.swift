@@ -3,7 +3,7 @@
 //
 // `glimpse-bench fast-rcnn --threads N --reps R --warmup W` loads the shipped scene detector
 // (datasets/weights/fast-rcnn-scenes.safetensors; run from the project root), builds one seeded
-// input image `[1, 3, 128, 128]` and 400 and 2000 seeded RoIs `[R, 5]` (integer pixel corners
+// input image `[1, 3, S, S]` at the weights' input size and 400 and 2000 seeded RoIs `[R, 5]` (integer pixel corners
 // inside the image, as the detector passes proposals), and prints, as JSON lines,
 // "fast_rcnn_r400_ms" and "fast_rcnn_r2000_ms": the median milliseconds of one image's
 // inference (trunk pass, RoI max pooling, fc1, softmax class probabilities and box deltas).
