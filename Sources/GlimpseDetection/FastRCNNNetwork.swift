@@ -1,6 +1,7 @@
 // FastRCNNNetwork: Fast R-CNN (Girshick 2015) on the seed text's DeepConvNet.
 //
-//   image [N, 3, S, S] -> trunk (DeepConvNet conv1..pool3) -> feature map [N, 64, S/8, S/8]
+//   image [N, 3, S, S] -> trunk (DeepConvNet conv1..relu6 or ..pool3) -> feature map [N, 64, h, w]
+//   (relu6: stride 4, h = (S/2 + 2)/2; pool3: stride 8, half that, rounded down)
 //   RoIs [R, 5] ------------------------------------------> RoI max pool 4x4 -> [R, 64, 4, 4]
 //   -> flatten, fc1 (1024 -> hidden), ReLU, dropout -> cls_score [R, slots] (softmax; slot 0 background)
 //                                                   -> bbox_pred [R, 4 * slots] (class-specific deltas)
@@ -9,7 +10,8 @@
 // 28 px digit: as in the paper, where VGG16's pool5 is replaced by a RoI pool whose 7x7 output
 // fits fc6, the pretrained fc1 then reads every RoI (section 2.2). The trunk's first layer takes
 // colour, inflated from the gray MNIST weights (DeepConvNet.colorFirstLayer). The spatial
-// scale is measured: 16 cells on a 128 px input, 1/8 (not the paper's 1/16).
+// scale is measured, not the paper's 1/16: 49 cells on a 192 px input from relu6, 16 on a
+// 128 px input from pool3.
 //
 // Parameter names are DeepConvNet's for the trunk and fc1 (so its weights file loads by name)
 // and py-faster-rcnn's `cls_score` and `bbox_pred` for the two outputs.
@@ -20,7 +22,7 @@ import GlimpseTensor
 
 /// The Fast R-CNN network: trunk, RoI pooling, head and the two sibling outputs.
 public struct FastRCNNNetwork: Layer {
-    /// DeepConvNet's convolutions and pools, `[N, C, S, S]` -> `[N, 64, S/8, S/8]`.
+    /// DeepConvNet's convolutions and pools up to `featureLayer`, `[N, C, S, S]` -> `[N, 64, h, w]`.
     public var trunk: Sequential
     /// flatten, fc1, relu7, dropout1: `[R, 64, 4, 4]` -> `[R, hidden]`.
     public var head: Sequential
@@ -74,7 +76,7 @@ public struct FastRCNNNetwork: Layer {
     /// Class slots (background included).
     public var slots: Int { classifier.weight.shape[0] }
 
-    /// The trunk's feature map of images `[N, C, S, S]`: `[N, 64, S/8, S/8]`.
+    /// The trunk's feature map of images `[N, C, S, S]`: `[N, 64, h, w]` (see `featureLayer`).
     public func callAsFunction(_ input: Tensor) -> Tensor { trunk(input) }
 
     /// The trunk's training forward (the whole network's needs RoIs: `forward(images:rois:context:)`).
