@@ -141,23 +141,7 @@ public struct FastRCNNNetwork: Layer {
     /// included, keep their initialisation. Returns the names loaded.
     @discardableResult
     public mutating func loadPretrained(_ tensors: [String: Tensor], source: String, classRows: [Int: Int] = [:]) throws -> [String] {
-        var loaded = [String]()
-        var failure: (any Error)?
-        let own = parameters
-        updateParameters { name, value in
-            guard failure == nil, var pretrained = tensors[name] else { return }
-            if name == "conv1.weight" && pretrained.shape[1] == 1 && value.shape[1] == 3 {
-                pretrained = DeepConvNet.colorFirstLayer(fromGray: pretrained)
-            }
-            guard pretrained.shape == own[name]!.shape else {
-                if name.hasPrefix("fc1.") { return }  // a wider head starts fresh
-                failure = PretrainedMismatch(file: source, name: name, expected: value.shape, found: pretrained.shape)
-                return
-            }
-            value = pretrained
-            loaded.append(name)
-        }
-        if let failure { throw failure }
+        var loaded = try DeepConvNetTransfer.load(tensors, into: &self, source: source)
         if !classRows.isEmpty, let weight = tensors["fc2.weight"], let bias = tensors["fc2.bias"],
            weight.shape == [bias.count, classifier.weight.shape[1]] {
             let (w, b) = (weight.scalars, bias.scalars)
@@ -183,18 +167,4 @@ public struct FastRCNNNetwork: Layer {
         if let data = metadata["data"], data.split(separator: "/").last == "mnist" { return (0...9).map(String.init) }
         return []
     }
-}
-
-/// A pretrained tensor of the wrong shape for the network being initialised from it.
-public struct PretrainedMismatch: Error, CustomStringConvertible {
-    /// The weights file.
-    public var file: String
-    /// The parameter.
-    public var name: String
-    /// The network's shape.
-    public var expected: [Int]
-    /// The file's shape.
-    public var found: [Int]
-    /// "FILE: NAME is [..], the network needs [..]".
-    public var description: String { "\(file): \(name) is \(found), the detector's network needs \(expected)" }
 }

@@ -208,33 +208,21 @@ extension RCNNDetector {
     public static let registryEntry = Conformance(
         kind: .detector, name: conformanceName,
         summary: "R-CNN: every proposal warped and run through the region CNN, per-class linear SVMs and ridge box regressors",
-        parameters: [
-            ParameterSpec("weights", .file, default: .string("datasets/weights/rcnn-scenes.safetensors"),
-                          help: "weights written by glimpse train detector --method rcnn"),
-            ParameterSpec("score_threshold", .float, default: .float(Double(defaultScoreThreshold)),
-                          help: "keep detections whose SVM margin is above this"),
-            ParameterSpec("nms", .float, default: .float(0.3), help: "per-class NMS: suppress IoU above this"),
-            ParameterSpec("max_detections", .int, default: .int(100), help: "detections kept per image, over all classes"),
-            ParameterSpec("max_proposals", .int, default: .int(2000), help: "proposals warped and scored per image (the proposer's best)"),
+        parameters: DetectorParameters.specs(
+            weights: "datasets/weights/rcnn-scenes.safetensors", weightsHelp: "weights written by glimpse train detector --method rcnn",
+            scoreThreshold: defaultScoreThreshold, scoreHelp: "keep detections whose SVM margin is above this",
+            proposalsHelp: "proposals warped and scored per image (the proposer's best)") + [
             ParameterSpec("scoring", .string, default: .string("svm"), help: "svm (the paper's) or softmax (the fine-tuned network's, its ablation)"),
             ParameterSpec("box_regression", .bool, default: .bool(true), help: "move boxes with the ridge regressors (appendix C)"),
         ]
     ) { parameters, context in
-        let threshold = parameters.float("score_threshold", default: Double(defaultScoreThreshold))
-        let nms = parameters.float("nms", default: 0.3)
-        let cap = parameters.int("max_detections", default: 100)
-        guard (0...1).contains(nms), cap >= 1, threshold.isFinite else {
-            throw StageError(file: parameters.file, problem: "nms must be in [0, 1], max_detections at least 1, score_threshold finite")
-        }
-        let maxProposals = parameters.int("max_proposals", default: 2000)
-        guard maxProposals >= 1 else { throw StageError(file: parameters.file, problem: "max_proposals must be at least 1") }
         let scoringName = parameters.string("scoring", default: "svm")
         guard let scoring = Scoring(rawValue: scoringName) else {
             throw StageError(file: parameters.file, problem: "scoring \"\(scoringName)\": svm or softmax")
         }
         return .detector(try RCNNDetector(weights: parameters.string("weights", default: ""),
-                                          postprocessing: DetectionPostprocessing(scoreThreshold: Float(threshold), iouThreshold: nms, maxDetections: cap),
-                                          maxProposals: maxProposals, scoring: scoring,
+                                          postprocessing: DetectorParameters.postprocessing(parameters, scoreThreshold: defaultScoreThreshold),
+                                          maxProposals: DetectorParameters.maxProposals(parameters), scoring: scoring,
                                           boxRegression: parameters.bool("box_regression", default: true)))
     }
 }

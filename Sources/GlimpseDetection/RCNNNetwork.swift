@@ -125,23 +125,6 @@ public struct RCNNNetwork: Layer {
     /// names loaded; throws naming `source` for a tensor of another shape.
     @discardableResult
     public mutating func loadPretrained(_ tensors: [String: Tensor], source: String) throws -> [String] {
-        var loaded = [String]()
-        var failure: (any Error)?
-        let own = parameters
-        updateParameters { name, value in
-            guard failure == nil, !name.hasPrefix("cls_score."), var pretrained = tensors[name] else { return }
-            if name == "conv1.weight" && pretrained.rank == 4 && pretrained.shape[1] == 1 && value.shape[1] == 3 {
-                pretrained = DeepConvNet.colorFirstLayer(fromGray: pretrained)
-            }
-            guard pretrained.shape == own[name]!.shape else {
-                if name.hasPrefix("fc1.") { return }  // a wider fc1 starts fresh
-                failure = PretrainedMismatch(file: source, name: name, expected: value.shape, found: pretrained.shape)
-                return
-            }
-            value = pretrained
-            loaded.append(name)
-        }
-        if let failure { throw failure }
-        return loaded
+        try DeepConvNetTransfer.load(tensors, into: &self, source: source) { $0.hasPrefix("cls_score.") }
     }
 }

@@ -1,0 +1,41 @@
+// DetectorParameters: the pipeline-file parameters every detector conformance shares, declared
+// and read in one place: `weights`, `score_threshold`, `nms`, `max_detections` and
+// `max_proposals`. A conformance adds its own after these.
+
+import GlimpseImaging
+import GlimpseStages
+
+/// The shared parameters of the detector conformances.
+enum DetectorParameters {
+    /// The shared specs: `weights` (default `weights`), `score_threshold` (default `scoreThreshold`),
+    /// `nms` 0.3, `max_detections` 100, `max_proposals` 2000.
+    static func specs(weights: String, weightsHelp: String, scoreThreshold: Float, scoreHelp: String,
+                      proposalsHelp: String) -> [ParameterSpec] {
+        [
+            ParameterSpec("weights", .file, default: .string(weights), help: weightsHelp),
+            ParameterSpec("score_threshold", .float, default: .float(Double(scoreThreshold)), help: scoreHelp),
+            ParameterSpec("nms", .float, default: .float(0.3), help: "per-class NMS: suppress IoU above this"),
+            ParameterSpec("max_detections", .int, default: .int(100), help: "detections kept per image, over all classes"),
+            ParameterSpec("max_proposals", .int, default: .int(2000), help: proposalsHelp),
+        ]
+    }
+
+    /// The post-processing `score_threshold`, `nms` and `max_detections` ask for; throws
+    /// `StageError` naming the pipeline file when they are out of range.
+    static func postprocessing(_ parameters: StageParameters, scoreThreshold: Float) throws -> DetectionPostprocessing {
+        let threshold = parameters.float("score_threshold", default: Double(scoreThreshold))
+        let nms = parameters.float("nms", default: 0.3)
+        let cap = parameters.int("max_detections", default: 100)
+        guard (0...1).contains(nms), cap >= 1, threshold.isFinite else {
+            throw StageError(file: parameters.file, problem: "nms must be in [0, 1], max_detections at least 1, score_threshold finite")
+        }
+        return DetectionPostprocessing(scoreThreshold: Float(threshold), iouThreshold: nms, maxDetections: cap)
+    }
+
+    /// `max_proposals`, at least 1, or a `StageError` naming the pipeline file.
+    static func maxProposals(_ parameters: StageParameters) throws -> Int {
+        let value = parameters.int("max_proposals", default: 2000)
+        guard value >= 1 else { throw StageError(file: parameters.file, problem: "max_proposals must be at least 1") }
+        return value
+    }
+}
