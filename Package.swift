@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "GlimpseDatasets", targets: ["GlimpseDatasets"]),
         .library(name: "GlimpseEvaluation", targets: ["GlimpseEvaluation"]),
         .library(name: "GlimpseDetection", targets: ["GlimpseDetection"]),
+        .library(name: "GlimpseSegmentation", targets: ["GlimpseSegmentation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -78,7 +79,7 @@ let package = Package(
         // The standard conformances, assembled outside the runner: a new model module is one line here.
         .target(
             name: "GlimpseRegistry",
-            dependencies: ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals", "GlimpseDetection"],
+            dependencies: ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals", "GlimpseDetection", "GlimpseSegmentation"],
             exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseDatasets",
@@ -100,20 +101,30 @@ let package = Package(
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
+        // FCN and the per-pixel baseline: the segmenter conformances, their network, weights files and trainer.
+        .target(
+            name: "GlimpseSegmentation",
+            dependencies: [
+                "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
+                "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages",
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim",
                 "GlimpseModels", "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
                 "GlimpseClassification", "GlimpseRegistry", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseDetection",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GlimpseSegmentation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
 
         // MARK: - Benchmarks (run by Benchmarks/run.sh, never by the tests)
         .executableTarget(
             name: "glimpse-bench",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseTraining", "GlimpseDetection"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseTraining", "GlimpseDetection",
+                           "GlimpseSegmentation", "GlimpseImaging"],
             path: "Benchmarks/glimpse-bench",
             swiftSettings: swiftSettings),
 
@@ -151,6 +162,12 @@ let package = Package(
             dependencies: [
                 "GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
                 "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages", "GlimpseDetection",
+            ]),
+        .testTarget(
+            name: "GlimpseSegmentationTests",
+            dependencies: [
+                "GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
+                "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages", "GlimpseSegmentation",
             ]),
     ],
     swiftLanguageModes: [.v5]

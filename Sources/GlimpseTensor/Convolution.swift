@@ -102,7 +102,7 @@ public enum Convolution {
     }
 
     /// Adds `bias` `[channels]` to each row of `image` `[channels, pixels]`.
-    static func addChannelBias(_ bias: Tensor, to image: UnsafeMutablePointer<Float>, channels: Int, pixels: Int) {
+    public static func addChannelBias(_ bias: Tensor, to image: UnsafeMutablePointer<Float>, channels: Int, pixels: Int) {
         bias.withUnsafeBufferPointer { b in
             for c in 0..<channels {
                 let row = image + c * pixels
