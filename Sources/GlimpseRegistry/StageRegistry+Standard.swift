@@ -6,6 +6,7 @@ import GlimpseClassification
 import GlimpseDetection
 import GlimpsePipeline
 import GlimpseProposals
+import GlimpseSegmentation
 import GlimpseStages
 
 extension StageRegistry {
@@ -20,6 +21,7 @@ extension StageRegistry {
             SelectiveSearch.registryEntry,
             FastRCNNDetector.registryEntry,
             RCNNDetector.registryEntry,
+            FCNSegmenter.registryEntry,
         ] {
             registry.register(conformance)
         }

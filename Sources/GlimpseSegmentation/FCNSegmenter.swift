@@ -1,0 +1,147 @@
+// FCNSegmenter: the `fcn` segmenter stage. One forward pass of the FCN over the image at its
+// own resolution gives every pixel's class scores; the label map is their argmax. An image
+// larger than `tile` on a side is cut into tiles of `tile` pixels plus a `margin` of context on
+// each side (tile origins on multiples of the network's stride, so every tile's cells lie on
+// the whole image's grid); each tile keeps only its centre. With a margin past the scores'
+// reach (48 px here; DeepConvNet's window is 28 px and the upsampling adds two cells), the tiled
+// result equals one pass over the whole image, and memory stays bounded by the tile size.
+// It works on pixels: no shared backbone (a tiled pass cannot share a whole-image backbone pass).
+
+import Foundation
+import GlimpseImaging
+import GlimpseNN
+import GlimpseSerialization
+import GlimpseStages
+import GlimpseTensor
+
+/// FCN as a pipeline segmenter.
+public struct FCNSegmenter: Segmenter {
+    /// `"fcn"`.
+    public static let conformanceName = "fcn"
+    /// The default tile side in pixels.
+    public static let defaultTile = 256
+    /// Context kept around each tile (a multiple of `alignment`).
+    public static let margin = 48
+    /// Tile origins fall on multiples of this (the network's total stride, 2^3 pools).
+    static let alignment = 8
+
+    /// The network (its weights rounded to half precision when `halfPrecision`).
+    public let network: FCNNetwork
+    /// What the weights file says.
+    public let description: SegmenterDescription
+    /// The tile side (pixels, a multiple of 8).
+    public let tile: Int
+    /// Whether activations are rounded to Float16 after every layer (and the weights were).
+    public let halfPrecision: Bool
+
+    /// Wraps a network and its description.
+    public init(network: FCNNetwork, description: SegmenterDescription, tile: Int = FCNSegmenter.defaultTile, halfPrecision: Bool = false) {
+        precondition(tile >= 32 && tile % Self.alignment == 0, "FCNSegmenter: tile \(tile) must be a multiple of 8, at least 32")
+        precondition(network.classes == description.classes.count, "FCNSegmenter: \(network.classes) scores for \(description.classes.count) classes")
+        (self.description, self.tile, self.halfPrecision) = (description, tile, halfPrecision)
+        self.network = halfPrecision ? network.roundedToHalf() : network
+    }
+
+    /// Loads a weights file written by `glimpse train segmenter`; throws `StageError` naming the
+    /// file when it is unreadable, not FCN weights, or its tensors do not fit.
+    public init(weights path: String, tile: Int = FCNSegmenter.defaultTile, halfPrecision: Bool = false) throws {
+        let (network, description) = try Self.load(weights: path)
+        guard tile >= 32 && tile % Self.alignment == 0 else {
+            throw StageError(file: path, problem: "tile \(tile): a multiple of 8, at least 32")
+        }
+        self.init(network: network, description: description, tile: tile, halfPrecision: halfPrecision)
+    }
+
+    /// The network and description of an FCN weights file (throws `StageError` naming `path`).
+    public static func load(weights path: String) throws -> (FCNNetwork, SegmenterDescription) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw StageError(file: path, problem: "cannot read the segmenter weights: \((error as NSError).localizedDescription)")
+        }
+        let file = try SafetensorsFile(data: data, source: path)
+        let description = try SegmenterDescription(metadata: file.metadata, file: path)
+        let tensors = try file.tensors()
+        guard let fc1 = tensors["fc1.weight"], fc1.rank == 4 else { throw StageError(file: path, problem: "no 4-D fc1.weight: not FCN weights") }
+        var network = FCNNetwork(variant: description.variant, classes: description.classes.count, hidden: fc1.shape[0],
+                                 inputChannels: description.preprocessing.channels, seed: 0)
+        let expected = Set(network.parameters.keys)
+        guard expected == Set(tensors.keys) else {
+            let missing = expected.subtracting(tensors.keys).sorted(), extra = Set(tensors.keys).subtracting(expected).sorted()
+            throw StageError(file: path, problem: "tensors do not match \(description.variant.rawValue)"
+                             + (missing.isEmpty ? "" : "; missing \(missing.joined(separator: ", "))")
+                             + (extra.isEmpty ? "" : "; unexpected \(extra.joined(separator: ", "))"))
+        }
+        do {
+            try FCNTransfer.load(tensors, into: &network, file: path)
+        } catch {
+            throw StageError(file: path, problem: "\(error)")
+        }
+        return (network, description)
+    }
+
+    /// The class names by id.
+    public var categories: [String] { description.classes }
+
+    /// The label map of `input.image`.
+    public func segment(_ input: StageInput) throws -> LabelMap { labelMap(of: input.image) }
+
+    /// Per-pixel class scores of `image` in one pass: `[1, classes, H, W]`.
+    public func scores(of image: Image) -> Tensor {
+        network.scores(description.preprocessing.tensorAtNativeSize(for: image), halfPrecision: halfPrecision)
+    }
+
+    /// The label map of `image`, tile by tile when it is larger than `tile`.
+    public func labelMap(of image: Image) -> LabelMap {
+        let (width, height) = (image.width, image.height)
+        if width <= tile && height <= tile { return Self.argmax(scores(of: image)) }
+        var map = LabelMap(width: width, height: height)
+        for y0 in stride(from: 0, to: height, by: tile) {
+            for x0 in stride(from: 0, to: width, by: tile) {
+                let (x1, y1) = (min(x0 + tile, width), min(y0 + tile, height))
+                let (cx0, cy0) = (max(0, x0 - Self.margin), max(0, y0 - Self.margin))
+                let (cx1, cy1) = (min(width, x1 + Self.margin), min(height, y1 + Self.margin))
+                let part = Self.argmax(scores(of: image.cropped(x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0)))
+                for y in y0..<y1 {
+                    for x in x0..<x1 { map[x, y] = part[x - cx0, y - cy0] }
+                }
+            }
+        }
+        return map
+    }
+
+    /// The class of highest score at each pixel of `scores` `[1, K, H, W]` (the first on ties).
+    public static func argmax(_ scores: Tensor) -> LabelMap {
+        precondition(scores.rank == 4 && scores.shape[0] == 1, "FCNSegmenter.argmax: scores must be [1, K, H, W], got \(scores.shape)")
+        let (k, h, w) = (scores.shape[1], scores.shape[2], scores.shape[3])
+        let plane = h * w
+        var ids = [UInt8](repeating: 0, count: plane)
+        scores.withUnsafeBufferPointer { s in
+            for i in 0..<plane {
+                var best = 0
+                var top = s[i]
+                for c in 1..<k where s[c * plane + i] > top { (best, top) = (c, s[c * plane + i]) }
+                ids[i] = UInt8(best)
+            }
+        }
+        return LabelMap(width: w, height: h, ids: ids)
+    }
+}
+
+extension FCNSegmenter {
+    /// The registry entry: `weights`, `tile`, `half_precision`.
+    public static let registryEntry = Conformance(
+        kind: .segmenter, name: conformanceName,
+        summary: "FCN (32s/16s/8s from the weights): per-pixel classes in one forward pass, tiled for large images",
+        parameters: [
+            ParameterSpec("weights", .file, default: .string("datasets/weights/fcn8s-scenes.safetensors"),
+                          help: "weights written by glimpse train segmenter"),
+            ParameterSpec("tile", .int, default: .int(defaultTile), help: "images larger than this (pixels, a multiple of 8) go through in tiles"),
+            ParameterSpec("half_precision", .bool, default: .bool(false), help: "round weights and activations to Float16"),
+        ]
+    ) { parameters, context in
+        .segmenter(try FCNSegmenter(weights: parameters.string("weights", default: ""), tile: parameters.int("tile", default: defaultTile),
+                                    halfPrecision: parameters.bool("half_precision", default: false)))
+    }
+}
