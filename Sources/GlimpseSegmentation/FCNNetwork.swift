@@ -49,7 +49,7 @@ public struct FCNNetwork: Layer {
     public var upscore: ConvTranspose2D
     /// Which net this is.
     public let variant: FCNVariant
-    /// Zero rows and columns added above and left of the image (and at least as many below and right).
+    /// Zero rows and columns added above and left of the image (and at least as many below and right): `inputPad`.
     public let pad: Int
     /// Cells cropped from the start of score_pool2 and score_pool1 to align them, and from the
     /// final map to align it with the image.
@@ -86,14 +86,21 @@ public struct FCNNetwork: Layer {
         upscorePool2 = variant.skips >= 2 ? .bilinear(channels: classes, stride: 2) : nil
         upscore = .bilinear(channels: classes, stride: [8, 4, 2][variant.skips])
 
-        // Where every map sits on the padded input, then the crops.
+        let geometry = Self.geometry(variant)
+        (pool2Offset, pool1Offset) = (geometry.pool2Offset, geometry.pool1Offset)
+        pad = Self.inputPad
+        outputOffset = pad - geometry.firstPixel
+    }
+
+    /// Where the maps of `variant` sit on its (padded) input: the crops that align the skips,
+    /// and the input pixel the final map's cell 0 falls on (from ScoreMapGeometry).
+    static func geometry(_ variant: FCNVariant) -> (pool2Offset: Int, pool1Offset: Int, firstPixel: Int) {
         func through(_ g: ScoreMapGeometry, _ windows: [(Int, Int, Int)]) -> ScoreMapGeometry {
             windows.reduce(g) { $0.window(kernel: $1.0, stride: $1.1, padding: $1.2) }
         }
-        let pool1 = through(.input, Self.stage1Windows)
-        let pool2 = through(pool1, Self.stage2Windows)
-        let scores = through(through(pool2, Self.stage3Windows), Self.headWindows)
-        var coarse = scores, o2 = 0, o1 = 0
+        let pool1 = through(.input, stage1Windows)
+        let pool2 = through(pool1, stage2Windows)
+        var coarse = through(through(pool2, stage3Windows), headWindows), o2 = 0, o1 = 0
         if variant.skips >= 1 {
             coarse = coarse.transposed(kernel: 4, stride: 2)
             o2 = pool2.cropOffset(onto: coarse)!
@@ -102,13 +109,17 @@ public struct FCNNetwork: Layer {
             coarse = coarse.transposed(kernel: 4, stride: 2)
             o1 = pool1.cropOffset(onto: coarse)!
         }
-        let final = coarse.transposed(kernel: upscore.weight.shape[2], stride: upscore.stride)
-        // The padded input's pixel `pad` is the image's pixel 0: the final map's cell
-        // (outputOffset) must land there, so pad at least -final.offset.
-        precondition(final.scale == 1 && final.offset == final.offset.rounded(), "FCNNetwork: final map \(final) is not pixel-aligned")
-        pad = max(0, Int(-final.offset))
-        (pool2Offset, pool1Offset, outputOffset) = (o2, o1, Int(final.offset) + pad)
+        let stride = [8, 4, 2][variant.skips]
+        let final = coarse.transposed(kernel: 2 * stride, stride: stride)
+        precondition(final.scale == 1 && final.offset == final.offset.rounded() && final.offset >= 0,
+                     "FCNNetwork: final map \(final) is not pixel-aligned")
+        return (o2, o1, Int(final.offset))
     }
+
+    /// The zero rows and columns above and left of the image: the most any of the three nets
+    /// needs for its final map to start at the image's first pixel (6 with DeepConvNet). The same
+    /// for all three, so a finer net sees the image on the coarser net's grid (staged training).
+    public static let inputPad = FCNVariant.allCases.map { geometry($0).firstPixel }.max()!
 
     /// Classes (background included).
     public var classes: Int { upscore.outChannels }

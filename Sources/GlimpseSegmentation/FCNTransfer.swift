@@ -50,6 +50,8 @@ public enum FCNTransfer {
                         .convolutionalized(channels: value.shape[1], kernelHeight: value.shape[2], kernelWidth: value.shape[3]).weight
                 }
             }
+            // A finer net's upsampling differs from the coarser net's; both are fixed bilinear filters.
+            if source == .fcn && name.hasPrefix("upscore") && tensor.shape != value.shape { return }
             guard tensor.shape == value.shape else {
                 failure = FCNWeightsError(file: file, problem: "\(name) is \(tensor.shape), the \(variant) network needs \(value.shape)")
                 return

@@ -1,0 +1,165 @@
+// `glimpse train segmenter`: FCN-32s, -16s or -8s on any labelled source with label maps (a
+// scene set, a VOC folder with SegmentationClass, a COCO folder with label maps).
+
+import ArgumentParser
+import Foundation
+import GlimpseDatasets
+import GlimpseImaging
+import GlimpseSegmentation
+import GlimpseTensor
+import GlimpseTraining
+
+/// `glimpse train segmenter`
+struct TrainSegmenter: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segmenter",
+        abstract: "Train an FCN segmenter (fcn-32s, fcn-16s, fcn-8s) on images with label maps, validating mIoU after every epoch.",
+        discussion: """
+            --data is a scene set (its train split is trained on and its val split validated on), \
+            a split folder, a VOC folder (SegmentationClass/) or a COCO folder with label maps. \
+            Without a val split, --validation images are held out from the end. The network starts \
+            from DeepConvNet's MNIST weights, convolutionalised (--weights), or, as in the paper's \
+            staged training, from the next coarser FCN (--init: fcn-16s from fcn-32s, fcn-8s from \
+            fcn-16s). A checkpoint is written atomically after every epoch; --resume continues from \
+            it and ends with the same weights as an uninterrupted run with the same settings and --threads.
+            """)
+
+    @Option(help: "Training data: a scene set, split folder, VOC folder or COCO folder with label maps.")
+    var data: String
+    @Option(help: "Validation data (default: the scene set's val split, else a hold-out of --validation images).")
+    var val: String?
+    @Option(help: "Images held out for validation when there is no val split.")
+    var validation = 50
+    @Option(help: "The net: fcn-32s, fcn-16s or fcn-8s.")
+    var net = "fcn-32s"
+    @Option(help: "Pretrained DeepConvNet weights the trunk and fc1 start from, or 'none' (ignored with --init).")
+    var weights = "datasets/weights/deepconvnet-mnist.safetensors"
+    @Option(name: .customLong("init"), help: "Start from this coarser FCN's weights (fcn-16s from fcn-32s, fcn-8s from fcn-16s).")
+    var initFrom: String?
+    @Option(help: "Training images are resized to this side when they are not already (scenes: 128).")
+    var inputSize = 128
+    @Option(help: "Dropout probability after fc1 in training.")
+    var dropout: Float = 0
+    @Option(help: "Passes over the training images.")
+    var epochs = 8
+    @Option(help: "Images per step.")
+    var imagesPerBatch = 8
+    @Option(help: "Use only the first N training images.")
+    var limit: Int?
+    @OptionGroup var optimizer: OptimizerOptions
+    @Option(help: "The optimizer's base learning rate.")
+    var learningRate: Float = 0.001
+    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
+    var schedule = "cosine"
+    @Option(help: "Epochs of linear learning-rate warm-up.")
+    var warmupEpochs = 0
+    @Option(help: "Seed for initialisation, data order and dropout.")
+    var seed: UInt64 = 1
+    @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
+    var freeze = ""
+    @Flag(inversion: .prefixedNo, help: "Subtract the training images' mean colour from the input.")
+    var subtractMean = true
+    @Option(help: "Where to write the trained weights (safetensors; default runs/NET.safetensors).")
+    var output: String?
+    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        guard FCNVariant(rawValue: net) != nil else { throw ValidationError("--net \(net): one of \(FCNVariant.names)") }
+        guard validation >= 1 else { throw ValidationError("--validation must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        let threads = compute.apply()
+        try exitOnError {
+            var config = SegmenterTrainingConfig()
+            config.variant = FCNVariant(rawValue: net)!
+            config.pretrained = weights == "none" ? nil : ProjectPaths.resolve(weights)
+            config.initFrom = initFrom.map(ProjectPaths.resolve)
+            (config.inputSize, config.dropout, config.epochs, config.imagesPerBatch) = (inputSize, dropout, epochs, imagesPerBatch)
+            (config.learningRate, config.schedule, config.warmupEpochs, config.seed) = (learningRate, schedule, warmupEpochs, seed)
+            config.optimizer = try optimizer.choice()
+            config.freeze = freeze.split(separator: ",").map { String($0) }
+            config.subtractMean = subtractMean
+            try config.validate()
+            if config.variant.coarser != nil && config.initFrom == nil {
+                FileHandle.standardError.write(Data(("note: \(net) starts from DeepConvNet, not from a trained \(config.variant.coarser!.rawValue)"
+                                                     + " (the paper's staged training: --init runs/\(config.variant.coarser!.rawValue).safetensors)\n").utf8))
+            }
+
+            let progress = ProgressReporter(quiet: runOptions.quiet)
+            let (trainSource, trainName, valSource, valName) = try openSources()
+            var trainIndices = Array(0..<trainSource.count)
+            var valIndices = [Int]()
+            if valSource == nil {
+                guard validation < trainIndices.count else {
+                    throw TrainingError.badOption("--validation \(validation) leaves no training images of \(trainIndices.count) in \(trainName)")
+                }
+                valIndices = Array(trainIndices.suffix(validation))
+                trainIndices.removeLast(validation)
+            }
+            if let limit { trainIndices = Array(trainIndices.prefix(limit)) }
+            let start = ProgressReporter.now()
+            let training = try SegmentationSet.load(source: trainSource, sourceName: trainName, indices: trainIndices) { done, total in
+                progress.update(label: "loading", done: done, total: total, rate: Double(done) / max(1e-9, ProgressReporter.now() - start), fields: "")
+            }
+            let validationSet = try valSource.map {
+                try SegmentationSet.load(source: $0, sourceName: valName!, indices: Array(0..<$0.count), classes: training.classes)
+            } ?? SegmentationSet.load(source: trainSource, sourceName: trainName, indices: valIndices, classes: training.classes)
+            progress.log(String(format: "loaded %d + %d images with label maps in %.1f s", training.examples.count,
+                                validationSet.examples.count, ProgressReporter.now() - start))
+
+            var run = try FCNTraining(config: config, training: training, validation: validationSet)
+            let output = self.output ?? "runs/\(net).safetensors"
+            let checkpoint = runOptions.checkpointPath(for: output)
+            if !runOptions.resume && FileManager.default.fileExists(atPath: checkpoint) {
+                progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
+            }
+            progress.log("training \(net) (\(run.trainer.model.parameterCount) parameters, \(training.classes.count) classes) on"
+                         + " \(training.examples.count) images from \(trainName), validating on \(validationSet.examples.count);"
+                         + " \(run.trainer.optimizer.name), \(threads) thread(s), seed \(seed)"
+                         + (config.initFrom.map { ", from \($0)" } ?? config.pretrained.map { ", trunk and fc1 from \($0)" } ?? ", from scratch"))
+            if !run.pretrainedLoaded.isEmpty {
+                progress.log("loaded \(run.pretrainedLoaded.count) tensors: " + run.pretrainedLoaded.joined(separator: ", "))
+            }
+            let epochs = config.epochs
+            let (record, final) = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume,
+                                              output: URL(fileURLWithPath: output),
+                                              extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                                                              "data": data, "threads": String(threads)]) { event in
+                switch event {
+                case .resumed(_, let epoch):
+                    progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
+                case .step(let state):
+                    progress.update(label: "epoch \(state.epoch)/\(state.epochs)", done: state.done, total: state.total,
+                                    rate: state.examplesPerSecond,
+                                    fields: String(format: "loss %.4f acc %.4f", state.loss, state.metrics["accuracy"] ?? 0))
+                case .epochEnded(let summary):
+                    let v = summary.validation
+                    progress.log(String(format: "epoch %d/%d  loss %.4f  pixel acc %.4f  val pixel acc %.4f mean acc %.4f mIoU %.4f fwIoU %.4f  %.1f s",
+                                        summary.epoch, epochs, summary.loss, summary.metrics["accuracy"] ?? 0, v["pixel_accuracy"] ?? 0,
+                                        v["mean_accuracy"] ?? 0, v["mIoU"] ?? 0, v["fwIoU"] ?? 0, summary.seconds))
+                }
+            }
+            print(String(format: "validation pixel acc %.4f mean acc %.4f mIoU %.4f fwIoU %.4f after %d epochs, %.0f s of training; weights in %@",
+                         final["pixel_accuracy"] ?? 0, final["mean_accuracy"] ?? 0, final["mIoU"] ?? 0, final["fwIoU"] ?? 0, epochs,
+                         record.trainingSeconds, output))
+        }
+    }
+
+    /// The training source and the validation source (nil: hold out), with their names.
+    func openSources() throws -> (any LabelledImageSource, String, (any LabelledImageSource)?, String?) {
+        let fm = FileManager.default
+        let root = ProjectPaths.resolve(data)
+        if val == nil && fm.fileExists(atPath: root + "/train/instances.json") {
+            let valRoot = root + "/val"
+            let valSource: (any LabelledImageSource)? = fm.fileExists(atPath: valRoot + "/instances.json") ? try SceneFolder(directory: valRoot) : nil
+            return (try SceneFolder(directory: root + "/train"), root + "/train", valSource, valSource == nil ? nil : valRoot)
+        }
+        let train = try LabelledSourceFolder.open(root)
+        guard let val else { return (train, root, nil, nil) }
+        let valRoot = ProjectPaths.resolve(val)
+        return (train, root, try LabelledSourceFolder.open(valRoot), valRoot)
+    }
+}
