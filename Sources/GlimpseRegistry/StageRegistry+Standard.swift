@@ -22,6 +22,7 @@ extension StageRegistry {
             FastRCNNDetector.registryEntry,
             RCNNDetector.registryEntry,
             FCNSegmenter.registryEntry,
+            PerPixelSegmenter.registryEntry,
         ] {
             registry.register(conformance)
         }
