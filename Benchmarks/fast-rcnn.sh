@@ -26,14 +26,7 @@ unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 scripts/setup.sh
 swift build -c release --product glimpse-bench >&2
 BIN="$(swift build -c release --show-bin-path)/glimpse-bench"
-VENV="$ROOT/Benchmarks/.venv"; PY="$VENV/bin/python"
-[ -x "$PY" ] || python3 -m venv "$VENV"
-if ! "$PY" -c 'import torch' 2>/dev/null; then
-    PYTAG="cp$("$PY" -c 'import sys; print(f"{sys.version_info[0]}{sys.version_info[1]}")')"
-    WHEEL="$(ls /opt/wheels/torch-*-"$PYTAG"-"$PYTAG"-*.whl 2>/dev/null | head -1 || true)"
-    if [ -n "$WHEEL" ]; then "$PY" -m pip install -q "$WHEEL" >&2
-    else "$PY" -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu >&2; fi
-fi
+PY="$(Benchmarks/torch-venv.sh)"
 mkdir -p out
 results=out/fast-rcnn-bench.jsonl; : > "$results"
 echo "load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

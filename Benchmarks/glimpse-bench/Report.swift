@@ -73,6 +73,16 @@ struct BenchOptions {
     }
 }
 
+/// Removes `name VALUE` from `arguments` and returns VALUE (nil when `name` is absent), so a
+/// subcommand can take its own options before `BenchOptions` parses the shared ones.
+func takeOption(_ name: String, from arguments: inout [String]) -> String? {
+    guard let at = arguments.firstIndex(of: name) else { return nil }
+    guard at + 1 < arguments.count else { fail("\(name) needs a value") }
+    let value = arguments[at + 1]
+    arguments.removeSubrange(at...(at + 1))
+    return value
+}
+
 /// Prints `message` to standard error and exits with status 1.
 func fail(_ message: String) -> Never {
     printError("glimpse-bench: error: \(message)")
