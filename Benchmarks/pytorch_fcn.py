@@ -90,6 +90,22 @@ def transposed_size(size, kernel, stride):
     return 0 if size < 1 else (size - 1) * stride + kernel
 
 
+def geometry(skips):
+    """FCNNetwork.geometry(_:) for a net with `skips` skips: (pool2 offset, pool1 offset, first pixel of the final map)."""
+    g, pools = through_windows((1.0, 0.0), window)
+    pool2_offset = pool1_offset = 0
+    if skips >= 1:
+        g = transposed(g, 4, 2)
+        pool2_offset = crop_offset(pools[1], g)
+    if skips >= 2:
+        g = transposed(g, 4, 2)
+        pool1_offset = crop_offset(pools[0], g)
+    stride = [8, 4, 2][skips]
+    final = transposed(g, 2 * stride, stride)
+    assert final[0] == 1 and final[1] == round(final[1]) and final[1] >= 0
+    return pool2_offset, pool1_offset, int(final[1])
+
+
 class FCN:
     """Inference of the FCN with the weights `w` (PyTorch layouts, FCNNetwork's names)."""
 
@@ -97,19 +113,12 @@ class FCN:
         self.w, self.skips = w, SKIPS[variant]
         self.up_stride = [8, 4, 2][self.skips]
         self.up_kernel = w["upscore.weight"].shape[2]
-        # FCNNetwork.init: where pool1, pool2 and score_fr sit on the padded input, then the crops.
-        g, pools = through_windows((1.0, 0.0), window)
-        self.pool2_offset = self.pool1_offset = 0
-        if self.skips >= 1:
-            g = transposed(g, 4, 2)
-            self.pool2_offset = crop_offset(pools[1], g)
-        if self.skips >= 2:
-            g = transposed(g, 4, 2)
-            self.pool1_offset = crop_offset(pools[0], g)
-        final = transposed(g, self.up_kernel, self.up_stride)
-        assert final[0] == 1 and final[1] == round(final[1])
-        self.pad = max(0, int(-final[1]))
-        self.output_offset = int(final[1]) + self.pad
+        # FCNNetwork.geometry(_:): where pool1, pool2 and score_fr sit on the padded input, the
+        # skip crops, and the input pixel the final map starts on; FCNNetwork.inputPad: the most
+        # any of the three nets needs, the same for all, so the final crop is pad - first pixel.
+        self.pool2_offset, self.pool1_offset, first = geometry(self.skips)
+        self.pad = max(geometry(skips)[2] for skips in (0, 1, 2))
+        self.output_offset = self.pad - first
 
     def sizes(self, side):
         """FCNNetwork.sizes(paddedSide:): (pool1, pool2, output) sides for a padded side, None when a crop does not fit."""

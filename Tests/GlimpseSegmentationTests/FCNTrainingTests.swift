@@ -41,7 +41,7 @@ struct FCNTrainingTests {
         var config = SegmenterTrainingConfig()
         config.variant = .fcn8s
         config.pretrained = segmentationTestsRoot + "/datasets/weights/deepconvnet-mnist.safetensors"
-        (config.inputSize, config.epochs, config.imagesPerBatch, config.learningRate, config.schedule) = (96, 150, 2, 0.003, "constant")
+        (config.inputSize, config.epochs, config.imagesPerBatch, config.learningRate, config.schedule) = (96, 100, 2, 0.003, "constant")
         var run = try FCNTraining(config: config, training: set, validation: set)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glimpse-fcn-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
