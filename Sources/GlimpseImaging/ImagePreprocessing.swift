@@ -129,3 +129,19 @@ public struct ImagePreprocessing: Sendable, Equatable {
         }
     }
 }
+
+extension ImagePreprocessing {
+    /// The mean byte value of each RGB channel over `images`, rounded to 0.01: what a network
+    /// trained on them subtracts (`mean`), so that their typical colour sits near 0.
+    public static func channelMeans<S: Sequence>(of images: S) -> [Float] where S.Element == Image {
+        var sums = [Double](repeating: 0, count: 3), count = 0.0
+        for image in images {
+            let rgb = image.rgb().pixels
+            for i in stride(from: 0, to: rgb.count, by: 3) {
+                sums[0] += Double(rgb[i]); sums[1] += Double(rgb[i + 1]); sums[2] += Double(rgb[i + 2])
+            }
+            count += Double(rgb.count / 3)
+        }
+        return sums.map { Float(($0 / max(count, 1) * 100).rounded() / 100) }
+    }
+}

@@ -20,17 +20,9 @@ public struct FCNTraining {
     /// The parameter names taken from the pretrained or coarser file (empty from scratch).
     public let pretrainedLoaded: [String]
 
-    /// The mean byte value of each RGB channel over `set`'s images, rounded to 0.01.
+    /// The mean byte value of each RGB channel over `set`'s images, rounded to 0.01 (what the input subtracts).
     public static func channelMeans(_ set: SegmentationSet) -> [Float] {
-        var sums = [Double](repeating: 0, count: 3), count = 0.0
-        for example in set.examples {
-            let rgb = example.image.rgb().pixels
-            for i in stride(from: 0, to: rgb.count, by: 3) {
-                sums[0] += Double(rgb[i]); sums[1] += Double(rgb[i + 1]); sums[2] += Double(rgb[i + 2])
-            }
-            count += Double(rgb.count / 3)
-        }
-        return sums.map { Float(($0 / max(count, 1) * 100).rounded() / 100) }
+        ImagePreprocessing.channelMeans(of: set.examples.lazy.map(\.image))
     }
 
     /// Builds the network and trainer; throws naming a weights file that cannot be used.

@@ -121,17 +121,9 @@ struct TrainDetector: ParsableCommand {
             try config.validate()
 
             let progress = ProgressReporter(quiet: runOptions.quiet)
-            let (trainSource, trainName, valSource, valName) = try openSources()
-            var trainIndices = Array(0..<trainSource.count)
-            var valIndices = [Int]()
-            if valSource == nil {
-                guard validation < trainIndices.count else {
-                    throw TrainingError.badOption("--validation \(validation) leaves no training images of \(trainIndices.count) in \(trainName)")
-                }
-                valIndices = Array(trainIndices.suffix(validation))
-                trainIndices.removeLast(validation)
-            }
-            if let limit { trainIndices = Array(trainIndices.prefix(limit)) }
+            let sources = try TrainingSources(data: data, val: val, validation: validation, limit: limit)
+            let (trainSource, trainName, valSource, valName) = (sources.train, sources.trainName, sources.val, sources.valName)
+            let (trainIndices, valIndices) = (sources.trainIndices, sources.heldOut)
             // Proposals: one image per thread, selective search itself on one thread.
             let proposer = SelectiveSearch(parameters: SelectiveSearchParameters(mode: .fast, maxProposals: maxProposals, threads: 1))
             let start = ProgressReporter.now()
@@ -249,20 +241,5 @@ struct TrainDetector: ParsableCommand {
         print(String(format: "fine-tuning %.0f s, features %.0f s, SVMs %.0f s, regressors %.0f s, validation %.0f s; weights in %@",
                      outcome.record.trainingSeconds, outcome.featureSeconds, outcome.svmSeconds, outcome.regressionSeconds,
                      outcome.validationSeconds, output))
-    }
-
-    /// The training source and the validation source (nil: hold out), with their names.
-    func openSources() throws -> (any LabelledImageSource, String, (any LabelledImageSource)?, String?) {
-        let fm = FileManager.default
-        let root = ProjectPaths.resolve(data)
-        if val == nil && fm.fileExists(atPath: root + "/train/instances.json") {
-            let valRoot = root + "/val"
-            let valSource: (any LabelledImageSource)? = fm.fileExists(atPath: valRoot + "/instances.json") ? try SceneFolder(directory: valRoot) : nil
-            return (try SceneFolder(directory: root + "/train"), root + "/train", valSource, valSource == nil ? nil : valRoot)
-        }
-        let train = try LabelledSourceFolder.open(root)
-        guard let val else { return (train, root, nil, nil) }
-        let valRoot = ProjectPaths.resolve(val)
-        return (train, root, try LabelledSourceFolder.open(valRoot), valRoot)
     }
 }

@@ -89,24 +89,15 @@ struct TrainSegmenter: ParsableCommand {
             }
 
             let progress = ProgressReporter(quiet: runOptions.quiet)
-            let (trainSource, trainName, valSource, valName) = try openSources()
-            var trainIndices = Array(0..<trainSource.count)
-            var valIndices = [Int]()
-            if valSource == nil {
-                guard validation < trainIndices.count else {
-                    throw TrainingError.badOption("--validation \(validation) leaves no training images of \(trainIndices.count) in \(trainName)")
-                }
-                valIndices = Array(trainIndices.suffix(validation))
-                trainIndices.removeLast(validation)
-            }
-            if let limit { trainIndices = Array(trainIndices.prefix(limit)) }
+            let sources = try TrainingSources(data: data, val: val, validation: validation, limit: limit)
+            let (trainSource, trainName) = (sources.train, sources.trainName)
             let start = ProgressReporter.now()
-            let training = try SegmentationSet.load(source: trainSource, sourceName: trainName, indices: trainIndices) { done, total in
+            let training = try SegmentationSet.load(source: trainSource, sourceName: trainName, indices: sources.trainIndices) { done, total in
                 progress.update(label: "loading", done: done, total: total, rate: Double(done) / max(1e-9, ProgressReporter.now() - start), fields: "")
             }
-            let validationSet = try valSource.map {
-                try SegmentationSet.load(source: $0, sourceName: valName!, indices: Array(0..<$0.count), classes: training.classes)
-            } ?? SegmentationSet.load(source: trainSource, sourceName: trainName, indices: valIndices, classes: training.classes)
+            let validationSet = try sources.val.map {
+                try SegmentationSet.load(source: $0, sourceName: sources.valName!, indices: Array(0..<$0.count), classes: training.classes)
+            } ?? SegmentationSet.load(source: trainSource, sourceName: trainName, indices: sources.heldOut, classes: training.classes)
             progress.log(String(format: "loaded %d + %d images with label maps in %.1f s", training.examples.count,
                                 validationSet.examples.count, ProgressReporter.now() - start))
 
@@ -146,20 +137,5 @@ struct TrainSegmenter: ParsableCommand {
                          final["pixel_accuracy"] ?? 0, final["mean_accuracy"] ?? 0, final["mIoU"] ?? 0, final["fwIoU"] ?? 0, epochs,
                          record.trainingSeconds, output))
         }
-    }
-
-    /// The training source and the validation source (nil: hold out), with their names.
-    func openSources() throws -> (any LabelledImageSource, String, (any LabelledImageSource)?, String?) {
-        let fm = FileManager.default
-        let root = ProjectPaths.resolve(data)
-        if val == nil && fm.fileExists(atPath: root + "/train/instances.json") {
-            let valRoot = root + "/val"
-            let valSource: (any LabelledImageSource)? = fm.fileExists(atPath: valRoot + "/instances.json") ? try SceneFolder(directory: valRoot) : nil
-            return (try SceneFolder(directory: root + "/train"), root + "/train", valSource, valSource == nil ? nil : valRoot)
-        }
-        let train = try LabelledSourceFolder.open(root)
-        guard let val else { return (train, root, nil, nil) }
-        let valRoot = ProjectPaths.resolve(val)
-        return (train, root, try LabelledSourceFolder.open(valRoot), valRoot)
     }
 }

@@ -56,6 +56,32 @@ struct FCNTrainingTests {
         #expect(segmenter.description.variant == .fcn8s && segmenter.description.palette.colors[15] == Palette.voc.colors[15])
     }
 
+    @Test func resumeGivesTheWeightsOfAnUninterruptedRun() throws {
+        let root = try sampleVOCFolder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let loaded = try SegmentationSet.load(source: try VOCFolder(directory: root), sourceName: root, indices: [0, 1])
+        let set = SegmentationSet(classes: loaded.classes, examples: loaded.examples.map {
+            SegmentationExample(name: $0.name, image: $0.image.resized(width: 48, height: 40), labelMap: $0.labelMap.resized(width: 48, height: 40))
+        }, sourceName: root)
+        var config = SegmenterTrainingConfig()
+        config.variant = .fcn16s
+        config.pretrained = nil
+        (config.inputSize, config.epochs, config.imagesPerBatch, config.dropout) = (48, 3, 1, 0.5)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glimpse-fcn-resume-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Uninterrupted; the checkpoint written after the first epoch is kept aside, as a run killed
+        // during the second epoch would leave it.
+        let checkpoint = directory.appendingPathComponent("run.ckpt"), afterFirst = directory.appendingPathComponent("first.ckpt")
+        var straight = try FCNTraining(config: config, training: set, validation: set)
+        try straight.run(checkpoint: checkpoint, resume: false, output: directory.appendingPathComponent("straight.safetensors")) { event in
+            if case .epochEnded(let summary) = event, summary.epoch == 1 { try? FileManager.default.copyItem(at: checkpoint, to: afterFirst) }
+        }
+        var resumed = try FCNTraining(config: config, training: set, validation: set)
+        try resumed.run(checkpoint: afterFirst, resume: true, output: directory.appendingPathComponent("resumed.safetensors"))
+        #expect(resumed.trainer.model.parameters == straight.trainer.model.parameters)
+        #expect(resumed.trainer.model.parameters != FCNNetwork(variant: .fcn16s, classes: 21, seed: 1).parameters)
+    }
+
     @Test func badLabelMapsNameTheFileAndTheCause() throws {
         let image = Image(width: 8, height: 6, channels: 3, pixels: [UInt8](repeating: 9, count: 144))
         #expect(throws: DatasetError.self) {
