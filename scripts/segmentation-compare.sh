@@ -37,8 +37,8 @@ OUT=runs/segmentation-compare; rm -rf "$OUT"; mkdir -p "$OUT/images" "$OUT/gt"
 mapfile -t names < <(find "$DATA/images" -maxdepth 1 -type f -name '*.png' -printf '%f\n' | sort)
 [ "$IMAGES" -gt 0 ] && names=("${names[@]:0:$IMAGES}")
 for name in "${names[@]}"; do
-    ln -sf "$(cd "$DATA/images" && pwd)/$name" "$OUT/images/$name"
-    ln -sf "$(cd "$DATA/labels" && pwd)/$name" "$OUT/gt/$name"
+    cp "$DATA/images/$name" "$OUT/images/$name"
+    cp "$DATA/labels/$name" "$OUT/gt/$name"
 done
 coco=(); [ -f "$DATA/instances.json" ] && coco=(--coco "$DATA/instances.json")
 results="$OUT/results.txt"; : > "$results"

@@ -74,6 +74,9 @@ public enum Convolution {
         let isPointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && window == StrideAndPadding()
         let k = bias == nil || isPointwise ? patch : patch + 1
         let augmented = k == patch ? weight.scalars : appendingColumn(weight.scalars, bias!.scalars, rows: o)
+        // Fewer images than threads (one image, FCN's case): the threads share each image's GEMM
+        // by output pixels instead, when there are enough of them to pay for the hand-off.
+        let splitColumns = n < Compute.threads && pixels >= 4096
         return Tensor(uninitializedShape: [n, o, g.outHeight, g.outWidth]) { out in
             input.withUnsafeBufferPointer { x in
                 augmented.withUnsafeBufferPointer { w in
@@ -84,20 +87,36 @@ public enum Convolution {
                                 let src = x.baseAddress! + image * g.imageSize
                                 let dst = out.baseAddress! + image * o * pixels
                                 if isPointwise {
-                                    BLAS.gemm(m: o, n: pixels, k: patch, a: w.baseAddress!, lda: patch,
-                                              b: src, ldb: pixels, c: dst, ldc: pixels)
+                                    gemmByColumns(m: o, pixels: pixels, k: patch, a: w.baseAddress!, b: src, c: dst, split: splitColumns)
                                     if let bias { addChannelBias(bias, to: dst, channels: o, pixels: pixels) }
                                 } else {
                                     // Rows 0..<patch are the patches; row `patch` (if any) stays all ones.
                                     Im2col.unfold(g, image: src, columns: col.baseAddress!)
-                                    BLAS.gemm(m: o, n: pixels, k: k, a: w.baseAddress!, lda: k,
-                                              b: col.baseAddress!, ldb: pixels, c: dst, ldc: pixels)
+                                    gemmByColumns(m: o, pixels: pixels, k: k, a: w.baseAddress!, b: col.baseAddress!, c: dst,
+                                                  split: splitColumns)
                                 }
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// `c` `[m, pixels]` = `a` `[m, k]` x `b` `[k, pixels]` (row-major, `ldb = ldc = pixels`); with
+    /// `split`, the pixel columns are cut into contiguous blocks shared out among the compute
+    /// threads (each block's GEMM reads the whole of `a` and its own columns of `b`).
+    static func gemmByColumns(m: Int, pixels: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                              c: UnsafeMutablePointer<Float>, split: Bool) {
+        guard split else {
+            BLAS.gemm(m: m, n: pixels, k: k, a: a, lda: k, b: b, ldb: pixels, c: c, ldc: pixels)
+            return
+        }
+        // Blocks of whole 64-column groups, so each block's GEMM keeps full-width kernels.
+        let groups = (pixels + 63) / 64
+        Compute.parallelChunks(groups, chunks: min(groups, Compute.threads * 2)) { _, range in
+            let start = range.lowerBound * 64, end = min(pixels, range.upperBound * 64)
+            BLAS.gemm(m: m, n: end - start, k: k, a: a, lda: k, b: b + start, ldb: pixels, c: c + start, ldc: pixels)
         }
     }
 

@@ -113,6 +113,19 @@ struct ConvolutionReferenceTests {
         #expect(Self.relativeError(Convolution.forward(x, weight: w, bias: bias, c.window), withBias) < 1e-5)
     }
 
+    /// One image of 4,900 output pixels: with two or more compute threads (the default on a
+    /// multi-core machine) the threads share its GEMM by blocks of output pixels.
+    @Test(arguments: [3, 1])
+    func oneLargeImageSplitByPixelsMatchesDirect(kernel: Int) {
+        let x = Self.random([1, 3, 70, 70], seed: 7)
+        let w = Self.random([5, 3, kernel, kernel], seed: 8)
+        let window = StrideAndPadding(stride: 1, padding: kernel / 2)
+        let bias = Tensor(shape: [5], scalars: [0.1, -0.2, 0.3, 0, 0.5])
+        var reference = Self.direct(x, w, window)
+        for i in 0..<reference.count { reference.scalars[i] += bias.scalars[i / 4900] }
+        #expect(Self.relativeError(Convolution.forward(x, weight: w, bias: bias, window), reference) < 1e-5)
+    }
+
     @Test(arguments: cases)
     func dataGradientMatchesDirectAndIsTheAdjoint(_ c: Case) {
         let x = Self.random([2, c.channels, c.height, c.width], seed: 4)
