@@ -3,8 +3,8 @@
 # frequency-weighted IoU of FCN-32s, FCN-16s and FCN-8s, and of FCN-8s with Float16 weights and
 # activations, through the product path: glimpse run Pipelines/segment.yaml with each weights file
 # over the split's images, then glimpse eval segmentation against its label maps. Speed: the
-# segmenter stage's mean time per image from the run's ledger (--jobs 1: one image at a time,
-# both threads for the network; decoding and writing left out), as images per second.
+# segmenter stage's median time per image from the run's ledger (--jobs 1: one image at a time on
+# one thread, as glimpse run's workers are; decoding and writing left out), as images per second.
 # OpenBLAS variables unset (see the README's Speed section).
 #
 # usage: scripts/segmentation-compare.sh [--data DIR] [--images N] [--weights-dir DIR]

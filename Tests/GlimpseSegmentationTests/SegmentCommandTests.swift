@@ -115,7 +115,7 @@ struct SegmentCommandTests {
     }
 
     @Test func aClassIDBeyondTheClassesIsRefusedNamingIt() throws {
-        let (root, path) = try brokenVOCFolder { path, map in
+        let (root, _) = try brokenVOCFolder { path, map in
             var changed = map
             changed[10, 10] = 40  // VOC has 21 classes
             try ImageFile.write(changed, to: path)
