@@ -16,8 +16,8 @@
 // to bilinear interpolation and never trained (`upsamplingPrefix` is frozen); DeepConvNet's fc2
 // (the MNIST classifier, FCN's fc8) is dropped. The crop offsets come from ScoreMapGeometry,
 // not from the paper: they follow from the layer shapes. The paper pads conv1_1 by 100 so that
-// any input is covered; here the image is padded by the few pixels this geometry needs, and on
-// the bottom and right by what the image's size needs (`padding(height:width:)`).
+// any input is covered; here the image gets `inputPad` (6) zero rows and columns above and left,
+// what this geometry needs, and below and right what the image's size needs (`padding(side:)`).
 //
 // Parameter names are DeepConvNet's for conv1..conv6 and fc1 (fc1's weight is stored as the
 // convolution's `[50, 64, 4, 4]`, the Linear's `[50, 1024]` reshaped) and the FCN repository's
