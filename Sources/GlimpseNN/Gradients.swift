@@ -59,6 +59,15 @@ public struct Gradients {
         return body(&self)
     }
 
+    /// Multiplies every gradient by `factor` in place (for clipping; see `clipByGlobalNorm`).
+    public mutating func scaleAll(by factor: Float) {
+        for name in Array(tensors.keys) {
+            var gradient = tensors.removeValue(forKey: name)!  // moved out, so scaled without a copy
+            gradient.scale(by: factor)
+            tensors[name] = gradient
+        }
+    }
+
     /// Removes all gradients (keeps the frozen prefixes).
     public mutating func removeAll() {
         tensors.removeAll(keepingCapacity: true)

@@ -56,6 +56,18 @@ extension Optimizer {
         }
     }
 
+    /// Clips `gradients` by their global norm to `maxGradientNorm` (`Gradients.clipByGlobalNorm`,
+    /// PyTorch's `clip_grad_norm_`), then updates `model` like `step(_:gradients:learningRate:)`.
+    /// Returns the global norm before clipping.
+    @discardableResult
+    public mutating func step<L: Layer>(_ model: inout L, gradients: Gradients, learningRate: Float,
+                                        maxGradientNorm: Float) -> Float {
+        var clipped = gradients
+        let norm = clipped.clipByGlobalNorm(maxGradientNorm)
+        step(&model, gradients: clipped, learningRate: learningRate)
+        return norm
+    }
+
     /// Loads `state` like `loadState(_:)`, then checks it against `model`: every entry must name
     /// one of the model's parameters and, except for 1-element counters (`step` slots), have
     /// that parameter's shape. Use it when resuming so that a checkpoint of another model fails
