@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "GlimpseEvaluation", targets: ["GlimpseEvaluation"]),
         .library(name: "GlimpseDetection", targets: ["GlimpseDetection"]),
         .library(name: "GlimpseSegmentation", targets: ["GlimpseSegmentation"]),
+        .library(name: "GlimpseCaptioning", targets: ["GlimpseCaptioning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -79,7 +80,8 @@ let package = Package(
         // The standard conformances, assembled outside the runner: a new model module is one line here.
         .target(
             name: "GlimpseRegistry",
-            dependencies: ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals", "GlimpseDetection", "GlimpseSegmentation"],
+            dependencies: ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals", "GlimpseDetection", "GlimpseSegmentation",
+                           "GlimpseCaptioning"],
             exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseDatasets",
@@ -110,13 +112,23 @@ let package = Package(
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
+        // NIC and the nearest-neighbour baseline: the caption conformances, vocabulary, decoder network,
+        // batched beam search, weights files and trainer; the CNN is a detector's fine-tuned trunk.
+        .target(
+            name: "GlimpseCaptioning",
+            dependencies: [
+                "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
+                "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages", "GlimpseDetection",
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "glimpse",
             dependencies: [
                 "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim",
                 "GlimpseModels", "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
                 "GlimpseClassification", "GlimpseRegistry", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseDetection",
-                "GlimpseSegmentation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GlimpseSegmentation", "GlimpseCaptioning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
 
@@ -124,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "glimpse-bench",
             dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseTraining", "GlimpseDetection",
-                           "GlimpseSegmentation", "GlimpseImaging"],
+                           "GlimpseSegmentation", "GlimpseCaptioning", "GlimpseImaging"],
             path: "Benchmarks/glimpse-bench",
             swiftSettings: swiftSettings),
 
@@ -168,6 +180,13 @@ let package = Package(
             dependencies: [
                 "GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
                 "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages", "GlimpseSegmentation",
+            ]),
+        .testTarget(
+            name: "GlimpseCaptioningTests",
+            dependencies: [
+                "GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
+                "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages", "GlimpseDetection",
+                "GlimpseCaptioning",
             ]),
     ],
     swiftLanguageModes: [.v5]

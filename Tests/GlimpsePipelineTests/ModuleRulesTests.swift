@@ -29,8 +29,11 @@ struct ModuleRulesTests {
                              "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages"],
         "GlimpseSegmentation": ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
                                 "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages"],
+        "GlimpseCaptioning": ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
+                              "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages",
+                              "GlimpseDetection"],
         "GlimpseRegistry": ["GlimpseStages", "GlimpsePipeline", "GlimpseClassification", "GlimpseProposals", "GlimpseDetection",
-                            "GlimpseSegmentation"],
+                            "GlimpseSegmentation", "GlimpseCaptioning"],
     ]
 
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources").standardized
