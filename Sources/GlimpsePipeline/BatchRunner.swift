@@ -42,6 +42,8 @@ public struct RunSummary: Sendable, Equatable {
     public var skipped = 0
     /// Reused from an earlier run by `--resume`.
     public var resumed = 0
+    /// Processed, but a head stage judged the image out of its domain (counted in `ok` too).
+    public var outOfDomain = 0
     /// Seconds from start to the last output.
     public var seconds = 0.0
     /// Images processed (not resumed) per second.
@@ -111,6 +113,7 @@ public final class BatchRunner: @unchecked Sendable {
             case .skipped: summary.skipped += 1
             }
             if entry.resumed == true { summary.resumed += 1 }
+            if entry.outOfDomain == true { summary.outOfDomain += 1 }
             entries.append(entry)
             summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             onEntry(entry, summary)
@@ -181,6 +184,7 @@ public final class BatchRunner: @unchecked Sendable {
             try writer.writeImageOutputs(outcome, stem: item.stem)
             lap("write")
             entry.status = .ok
+            if outcome.result.outOfDomain != nil { entry.outOfDomain = true }
         } catch {
             entry.error = "\(error)"
         }

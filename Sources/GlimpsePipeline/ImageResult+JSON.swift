@@ -68,8 +68,24 @@ extension SegmentationRecord {
     }
 }
 
+extension OutOfDomainRecord {
+    /// The record as a JSON object: `stage` (the stage kind), `distance`, `threshold`.
+    public var json: JSONValue {
+        .object([("stage", .string(stage.rawValue)), ("distance", .float(distance)), ("threshold", .float(threshold))])
+    }
+
+    /// Reads a record written by `json`; `path` locates it in `file` for errors.
+    public init(json: JSONValue, file: String, path: String) throws(OutputJSONError) {
+        let fields = try OutputJSONFields(json, file: file, path: path)
+        let name = try fields.string("stage")
+        guard let stage = StageKind(rawValue: name) else { throw fields.error(fields.fieldPath("stage"), "unknown stage \"\(name)\"") }
+        self.init(stage: stage, distance: try fields.float("distance"), threshold: try fields.float("threshold"))
+    }
+}
+
 extension ImageResult {
-    /// The result as a JSON object: `input`, `width`, `height` and each optional field present.
+    /// The result as a JSON object: `input`, `width`, `height` and each optional field present;
+    /// `out_of_domain: true` and the `domain` records when a stage skipped the image.
     public var json: JSONValue {
         var members: [JSONMember] = [("input", .string(input)), ("width", .integer(width)), ("height", .integer(height))]
         if let classes { members.append(("classes", .array(classes.map(\.json)))) }
@@ -78,6 +94,10 @@ extension ImageResult {
         if let detections { members.append(("detections", .array(detections.map(\.json)))) }
         if let segmentation { members.append(("segmentation", segmentation.json)) }
         if let captions { members.append(("captions", .array(captions.map(\.json)))) }
+        if let outOfDomain {
+            members.append(("out_of_domain", .bool(true)))
+            members.append(("domain", .array(outOfDomain.map(\.json))))
+        }
         return .object(members)
     }
 
@@ -96,6 +116,14 @@ extension ImageResult {
             try SegmentationRecord(json: v, file: file, path: "segmentation")
         }
         captions = try fields.optionalArray("captions") { (v, p) throws(OutputJSONError) in try Caption(json: v, file: file, path: p) }
+        outOfDomain = try fields.optionalArray("domain") { (v, p) throws(OutputJSONError) in
+            try OutOfDomainRecord(json: v, file: file, path: p)
+        }
+        // `out_of_domain` repeats whether `domain` is there, for readers that want one flag
+        let flag = try fields.optionalBool("out_of_domain") ?? false
+        guard flag == (outOfDomain != nil) else {
+            throw fields.error("out_of_domain", flag ? "true but there is no \"domain\" list" : "not true but there is a \"domain\" list")
+        }
     }
 
     /// Reads a per-image JSON file; errors (unreadable, not JSON, a bad field) name `url`'s path.

@@ -48,6 +48,21 @@ public struct SegmentationRecord: Sendable, Equatable {
     }
 }
 
+/// A head stage that judged the image out of its training domain, so its output was skipped.
+public struct OutOfDomainRecord: Sendable, Equatable {
+    /// The stage that skipped the image.
+    public var stage: StageKind
+    /// The image's distance from the stage's training summary (`FeatureDomain.distance`).
+    public var distance: Float
+    /// The largest distance the stage accepts.
+    public var threshold: Float
+
+    /// Creates a record.
+    public init(stage: StageKind, distance: Float, threshold: Float) {
+        (self.stage, self.distance, self.threshold) = (stage, distance, threshold)
+    }
+}
+
 /// One image's results.
 public struct ImageResult: Sendable, Equatable {
     /// The input path as given (or found under a given folder).
@@ -68,6 +83,9 @@ public struct ImageResult: Sendable, Equatable {
     public var segmentation: SegmentationRecord?
     /// Captions, best first.
     public var captions: [Caption]?
+    /// The head stages that found the image out of their domain and gave no output for it, in
+    /// pipeline order; nil when every stage ran.
+    public var outOfDomain: [OutOfDomainRecord]?
 
     /// An empty result for an image of the given size.
     public init(input: String, width: Int, height: Int) {
@@ -77,6 +95,11 @@ public struct ImageResult: Sendable, Equatable {
     /// The score the report sorts by: the best detection, else the top class's probability.
     public var headlineScore: Float {
         detections?.first?.score ?? classes?.first?.probability ?? 0
+    }
+
+    /// Whether `stage` judged the image out of its domain.
+    public func isOutOfDomain(for stage: StageKind) -> Bool {
+        outOfDomain?.contains { $0.stage == stage } ?? false
     }
 
     /// The boxes drawn and exported to COCO: detections when there are any stage for them,

@@ -1,7 +1,8 @@
 // Ledger: OUT/ledger.jsonl, one JSON line per input: path, content hash, pipeline fingerprint,
-// status, error and per-stage timings. Lines are appended as inputs finish (after their
-// outputs are in place), so after a crash every ok line names outputs that exist; `--resume`
-// reads it back and skips those inputs. At the end of a run the ledger is rewritten with one
+// status, error, per-stage timings, and `out_of_domain` when a head stage skipped the image
+// (still `ok`: done, not retried). Lines are appended as inputs finish (after their outputs are
+// in place), so after a crash every ok line names outputs that exist; `--resume` reads it back
+// and skips those inputs. At the end of a run the ledger is rewritten with one
 // line per input, in input order.
 
 import Foundation
@@ -36,12 +37,14 @@ public struct LedgerEntry: Sendable, Equatable {
     public var timings: [String: Double]
     /// True when `--resume` reused an earlier result instead of processing the file again.
     public var resumed: Bool?
+    /// True when a head stage judged the image out of its domain (the status stays `ok`).
+    public var outOfDomain: Bool?
 
     /// Creates an entry.
     public init(path: String, output: String, hash: String, pipeline: String, status: Status, error: String?,
-                timings: [String: Double], resumed: Bool?) {
+                timings: [String: Double], resumed: Bool?, outOfDomain: Bool? = nil) {
         (self.path, self.output, self.hash, self.pipeline, self.status) = (path, output, hash, pipeline, status)
-        (self.error, self.timings, self.resumed) = (error, timings, resumed)
+        (self.error, self.timings, self.resumed, self.outOfDomain) = (error, timings, resumed, outOfDomain)
     }
 
     /// The entry as one JSON line (keys sorted), without the newline.

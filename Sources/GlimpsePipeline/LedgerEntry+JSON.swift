@@ -1,16 +1,18 @@
 // LedgerEntry+JSON: one ledger line to and from `JSONValue`. The line is compact with sorted
-// keys and `resumed` and `error` left out when nil, the bytes the earlier Codable writer made.
+// keys and `resumed`, `error` and `out_of_domain` left out when nil, the bytes the earlier
+// Codable writer made.
 
 import GlimpseSerialization
 
 extension LedgerEntry {
-    /// The entry as a JSON object; `error` and `resumed` only when set.
+    /// The entry as a JSON object; `error`, `resumed` and `out_of_domain` only when set.
     public var json: JSONValue {
         var members: [JSONMember] = [("path", .string(path)), ("output", .string(output)), ("hash", .string(hash)),
                                      ("pipeline", .string(pipeline)), ("status", .string(status.rawValue))]
         if let error { members.append(("error", .string(error))) }
         members.append(("timings", .object(timings.map { ($0.key, .number($0.value)) })))
         if let resumed { members.append(("resumed", .bool(resumed))) }
+        if let outOfDomain { members.append(("out_of_domain", .bool(outOfDomain))) }
         return .object(members)
     }
 
@@ -28,14 +30,11 @@ extension LedgerEntry {
         for member in timingMembers {
             timings[member.key] = try OutputJSONFields.double(member.value, at: "timings." + member.key, in: fields)
         }
-        var resumed: Bool?
-        if let value = fields.optional("resumed") {
-            guard case let .bool(b) = value else { throw fields.error("resumed", "expected a bool, found \(value.typeName)") }
-            resumed = b
-        }
+        let resumed = try fields.optionalBool("resumed")
+        let outOfDomain = try fields.optionalBool("out_of_domain")
         self.init(path: try fields.string("path"), output: try fields.string("output"), hash: try fields.string("hash"),
                   pipeline: try fields.string("pipeline"), status: status,
                   error: try fields.optional("error").map { (v) throws(OutputJSONError) in try OutputJSONFields.string(v, at: "error", in: fields) },
-                  timings: timings, resumed: resumed)
+                  timings: timings, resumed: resumed, outOfDomain: outOfDomain)
     }
 }

@@ -56,6 +56,13 @@ struct OutputJSONFields {
         try Self.float(try required(key), at: fieldPath(key), in: self)
     }
 
+    /// An optional boolean field (nil when absent or null).
+    func optionalBool(_ key: String) throws(OutputJSONError) -> Bool? {
+        guard let value = optional(key) else { return nil }
+        guard case let .bool(b) = value else { throw error(fieldPath(key), "expected a bool, found \(value.typeName)") }
+        return b
+    }
+
     /// An optional array field whose elements `element` reads (given the element and its path).
     func optionalArray<T>(_ key: String, _ element: (JSONValue, String) throws(OutputJSONError) -> T) throws(OutputJSONError) -> [T]? {
         guard let value = optional(key) else { return nil }

@@ -36,13 +36,17 @@ public struct OutputWriter: Sendable {
     /// The thumbnail of `stem`.
     func thumbnailURL(stem: String) -> URL { output.appendingPathComponent(".report/" + stem + ".jpg") }
 
-    /// Whether every per-image output of `stem` exists (the test `--resume` uses).
+    /// Whether every per-image output of `stem` exists (the test `--resume` uses); a segmenter
+    /// that skipped the image as out of its domain left no mask, which its JSON records.
     public func outputsExist(stem: String) -> Bool {
         var paths = [jsonURL(stem: stem)]
         if pipeline.file.outputs.report { paths.append(thumbnailURL(stem: stem)) }
         if pipeline.file.outputs.previews { paths.append(output.appendingPathComponent(stem + ".preview.png")) }
-        if pipeline.hasSegmenter { paths.append(output.appendingPathComponent(labelMapName(stem: stem))) }
-        return paths.allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
+        guard paths.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) else { return false }
+        guard pipeline.hasSegmenter, !FileManager.default.fileExists(atPath: output.appendingPathComponent(labelMapName(stem: stem)).path)
+        else { return true }
+        // no mask is complete only when the segmenter skipped the image as out of its domain
+        return (try? ImageResult.read(jsonURL(stem: stem)))?.isOutOfDomain(for: .segmenter) ?? false
     }
 
     /// Writes one image's outputs, the JSON last.
@@ -87,7 +91,8 @@ public struct OutputWriter: Sendable {
             let lines = results.map { record -> String in
                 let caption = record.result.captions?.first
                 let line = CaptionLine(input: record.result.input, output: record.stem, caption: caption?.text ?? "",
-                                       logProbability: caption?.logProbability ?? 0)
+                                       logProbability: caption?.logProbability ?? 0,
+                                       outOfDomain: record.result.isOutOfDomain(for: .captioner))
                 return line.json.encoderText(pretty: false) + "\n"
             }
             try AtomicFile.write(Data(lines.joined().utf8), to: output.appendingPathComponent("captions.jsonl"))

@@ -1,7 +1,8 @@
 // Pipeline: the stages of a validated pipeline file, constructed, and the per-image pass
 // through them in pipeline order (decode, augment, backbone, classify, propose, detect,
-// segment, caption). Stage instances are Sendable and hold no per-image state, so workers
-// share one Pipeline.
+// segment, caption). A head stage that is `DomainChecked` and finds the image out of its
+// training domain is skipped for that image and the verdict recorded. Stage instances are
+// Sendable and hold no per-image state, so workers share one Pipeline.
 //
 // The backbone runs once per image: every stage declares the backbone and layers it reads
 // (`BackboneRequirement`), stages on the same weights share one pass that keeps all of their
@@ -136,6 +137,21 @@ public struct Pipeline: Sendable {
                 features = computed[pass]
             }
             let input = StageInput(image: image, features: features, proposals: proposals)
+            // A head that finds the image outside its training domain gives no output for it;
+            // the image is still a success, with the verdict recorded (docs/pipeline.md).
+            if let verdict = stage.domainChecked?.domainVerdict(input), verdict.outOfDomain {
+                result.outOfDomain = (result.outOfDomain ?? [])
+                    + [OutOfDomainRecord(stage: stage.kind, distance: verdict.distance, threshold: verdict.threshold)]
+                // empty rather than absent: no detections must not fall back to drawing proposals
+                switch stage.kind {
+                case .classifier: result.classes = []
+                case .detector: result.detections = []
+                case .captioner: result.captions = []
+                default: break  // a segmenter leaves no label map and no `segmentation`
+                }
+                timings.append((stage.kind.rawValue, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
+                continue
+            }
             switch stage {
             case .decoder:
                 preconditionFailure("one decoder per pipeline")

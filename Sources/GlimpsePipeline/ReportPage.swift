@@ -1,6 +1,7 @@
 // ReportPage: report.html, a gallery that opens from disk without a server: thumbnails (with
 // boxes drawn) embedded as data: URLs, the top class, caption and box count of each image,
-// buttons that sort by score or restore input order, and the failed and skipped files.
+// buttons that sort by score or restore input order, and the failed and skipped files. An
+// image a stage judged out of its domain says so under its thumbnail, with the distances.
 
 import Foundation
 import GlimpseFiles
@@ -38,6 +39,10 @@ struct ReportPage {
         }
         if let segmentation = result.segmentation { lines.append("classes: " + segmentation.classes.joined(separator: ", ")) }
         if let caption = result.captions?.first { lines.append("\u{201C}\(caption.text)\u{201D}") }
+        if let records = result.outOfDomain {
+            let verdicts = records.map { String(format: "%@: distance %.1f > %.1f", $0.stage.rawValue, $0.distance, $0.threshold) }
+            lines.append("out of domain (" + verdicts.joined(separator: "; ") + ")")
+        }
         return """
             <figure class="card" data-order="\(order)" data-score="\(result.headlineScore)">
             <img src="data:image/jpeg;base64,\(thumbnailData)" alt="\(escape(record.stem))">
@@ -51,6 +56,7 @@ struct ReportPage {
     private func html() -> (head: String, tail: String) {
         let failed = entries.filter { $0.status == .failed }
         let skipped = entries.filter { $0.status == .skipped }
+        let outOfDomain = results.filter { $0.result.outOfDomain != nil }.count
         let failedRows = failed.map { "<tr><td>\(escape($0.path))</td><td>\(escape($0.error ?? ""))</td></tr>" }.joined(separator: "\n")
         let skippedRows = skipped.map { "<li>\(escape($0.path))</li>" }.joined(separator: "\n")
         let head = """
@@ -65,7 +71,7 @@ struct ReportPage {
             #failed-list td{background:#ffd0d0}
             </style></head><body>
             <h1>Glimpse run: \(escape(pipelineName))</h1>
-            <p id="summary">\(results.count) images processed, \(failed.count) failed, \(skipped.count) skipped (not images).</p>
+            <p id="summary">\(results.count) images processed (\(outOfDomain) out of domain), \(failed.count) failed, \(skipped.count) skipped (not images).</p>
             <p><button onclick="sortBy('score')">Sort by score</button> <button onclick="sortBy('order')">Input order</button></p>
             <div id="gallery">
 

@@ -92,8 +92,8 @@ struct RunCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        progress.log(String(format: "done: %d ok (%d resumed), %d failed, %d skipped (not images) in %.1f s, %.1f images/s, peak memory %.0f MiB; ledger %@/ledger.jsonl",
-                            summary.ok, summary.resumed, summary.failed, summary.skipped, summary.seconds,
+        progress.log(String(format: "done: %d ok (%d resumed, %d out of domain), %d failed, %d skipped (not images) in %.1f s, %.1f images/s, peak memory %.0f MiB; ledger %@/ledger.jsonl",
+                            summary.ok, summary.resumed, summary.outOfDomain, summary.failed, summary.skipped, summary.seconds,
                             summary.imagesPerSecond, peakResidentMB(), output))
         if summary.failed > 0 { throw ExitCode(1) }
     }
