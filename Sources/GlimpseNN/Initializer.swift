@@ -15,6 +15,8 @@ public enum Initializer: Sendable, Equatable {
     case normal(standardDeviation: Float)
     /// Every element equal to a constant (zero for biases).
     case constant(Float)
+    /// Uniform in `±bound` (im2txt's ±0.08 for its embeddings and logits).
+    case uniform(bound: Float)
 
     /// Draws a tensor of `shape` whose layer has `fanIn` inputs and `fanOut` outputs per unit.
     public func make(shape: [Int], fanIn: Int, fanOut: Int, random: inout SeededGenerator) -> Tensor {
@@ -33,6 +35,8 @@ public enum Initializer: Sendable, Equatable {
             return Tensor(shape: shape) { _ in random.nextNormal() * std }
         case .constant(let value):
             return Tensor(repeating: value, shape: shape)
+        case .uniform(let bound):
+            return Tensor(shape: shape) { _ in (random.nextUniform() * 2 - 1) * bound }
         }
     }
 }

@@ -2,6 +2,7 @@
 // runner, so a new model module (detection, segmentation, captioning) is one import and one
 // entry in this file, and GlimpsePipeline never imports model code.
 
+import GlimpseCaptioning
 import GlimpseClassification
 import GlimpseDetection
 import GlimpsePipeline
@@ -23,6 +24,8 @@ extension StageRegistry {
             RCNNDetector.registryEntry,
             FCNSegmenter.registryEntry,
             PerPixelSegmenter.registryEntry,
+            NICCaptioner.registryEntry,
+            NearestNeighbourCaptioner.registryEntry,
         ] {
             registry.register(conformance)
         }

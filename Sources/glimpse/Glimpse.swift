@@ -11,7 +11,8 @@ struct Glimpse: ParsableCommand {
         abstract: "A deep-learning vision pipeline: training, evaluation and inference on the CPU.",
         version: "0.1.0",
         subcommands: [RunCommand.self, TrainCommand.self, FinetuneCommand.self, EvalCommand.self, ClassifyCommand.self,
-                      WeightsCommand.self, ImageCommand.self, AugmentCommand.self, DatasetsCommand.self, ProposeCommand.self])
+                      WeightsCommand.self, ImageCommand.self, AugmentCommand.self, DatasetsCommand.self, ProposeCommand.self,
+                      CaptionCommand.self])
 
     /// Parses and runs like ArgumentParser's default `main`, except that a usage error exits
     /// with status 2 (not 64), so every command reads 0 ok, 1 failed inputs, 2 usage.
