@@ -38,6 +38,10 @@ public enum CaptionGrammar {
     /// The number of different captions every scene gets at least.
     public static let minimumCaptions = 5
 
+    /// The number words captions use, "zero" to "ten": index 0-9 for digits (DIGIT), and for
+    /// counts up to ten (COUNT; numerals above), so a caption checker reads the same words.
+    public static let numberWords = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
     /// At least `minimumCaptions` different captions for `objects` on `background`; `objects`
     /// must not be empty.
     public static func captions(objects: [SceneObject], background: SceneBackgroundKind, imageSize: Int,
@@ -72,7 +76,7 @@ public enum CaptionGrammar {
         let background: SceneBackgroundKind
         let size: Int
 
-        static let numberWords = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+        static let numberWords = CaptionGrammar.numberWords
 
         func pick<T>(_ options: [T], _ rng: inout SeededGenerator) -> T { options[Int(rng.next() % UInt64(options.count))] }
 

@@ -1,6 +1,7 @@
 // `glimpse eval captions`: BLEU-1..4, ROUGE-L and CIDEr-D of predicted captions against COCO
 // reference captions, as pycocoevalcap computes them, with a Java-free tokenizer; or the
-// human-agreement bar (each image's first reference scored against the others).
+// human-agreement bar (each image's first reference scored against the others). With --scenes,
+// also the share of candidates that are true of their generated scene (SceneCaptionTruth).
 
 import ArgumentParser
 import Foundation
@@ -22,7 +23,10 @@ struct EvalCaptions: ParsableCommand {
             remaining references, so the two figures compare. Captions are tokenized as coco-caption's \
             PTB tokenizer does (lower case, punctuation dropped, clitics split), without Java. \
             CIDEr-D takes its document frequencies from the evaluated references: below \
-            \(CaptionEvaluation.ciderMinimumImages) images a warning says so. Exit 1 for bad inputs, 2 for usage errors.
+            \(CaptionEvaluation.ciderMinimumImages) images a warning says so. --scenes INSTANCES.json (a generated \
+            scene split's) also judges each candidate true or false of its scene: every digit, colour, size, count \
+            and background it names must be right, and it must name a digit or a count. \
+            Exit 1 for bad inputs, 2 for usage errors.
             """)
 
     @Option(help: "COCO captions JSON with the reference captions.")
@@ -35,6 +39,9 @@ struct EvalCaptions: ParsableCommand {
     var withoutFirst = false
     @Option(help: "Write everything, per-image scores included, to this JSON file (atomically).")
     var json: String?
+    @Option(help: ArgumentHelp("Also report the share of candidates true of their generated scene, from this instances.json.",
+                               valueName: "INSTANCES.json"))
+    var scenes: String?
 
     func validate() throws {
         if human {
@@ -60,6 +67,12 @@ struct EvalCaptions: ParsableCommand {
                 candidates = references.firstReferences
                 source = "each image's first reference (human agreement)"
             }
+            // Judged before any output, so a scene file of another split fails up front.
+            var truth: SceneTruthReport?
+            if let scenes {
+                truth = try SceneTruthReport(candidates: candidates, imageIDs: references.imageIDs,
+                                             facts: try SceneFacts.read(scenes), factsFile: scenes)
+            }
             let result = CaptionEvaluation.evaluate(candidates: candidates, references: references.references,
                                                     imageIDs: references.imageIDs)
             let referenceCount = references.references.reduce(0) { $0 + $1.count }
@@ -71,6 +84,12 @@ struct EvalCaptions: ParsableCommand {
             for (name, value) in zip(CaptionEvaluation.metricNames, result.figures) {
                 print(name.padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "  %.4f", value))
             }
+            if let truth {
+                print(String(format: "true captions: %.1f%% (%d of %d)", 100 * truth.share, truth.trueCount, truth.count))
+                for (kind, images) in truth.failureCounts {
+                    print("  " + kind.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0) + "\(images) image" + (images == 1 ? "" : "s"))
+                }
+            }
             for warning in result.warnings { printError("warning: \(warning)") }
             if let json {
                 let context: [JSONMember] = [
@@ -79,7 +98,12 @@ struct EvalCaptions: ParsableCommand {
                     ("references", .string(referenceSet.rawValue)),
                     ("tokenizer", .string("CaptionTokenizer (coco-caption PTB, Java-free)")),
                 ]
-                let text = result.json(context: context, fileNames: references.fileNames).serialized() + "\n"
+                var report = result.json(context: context, fileNames: references.fileNames)
+                if let truth, case var .object(members) = report {
+                    members.append(("truth", truth.json(context: [("scenes", .string(scenes ?? ""))])))
+                    report = .object(members)
+                }
+                let text = report.serialized() + "\n"
                 do {
                     try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: json))
                 } catch {
