@@ -19,7 +19,7 @@ public struct CaptionedImage: Sendable {
     public var name: String
     /// The image.
     public var image: Image
-    /// Its reference captions as written (each with at least one token).
+    /// Its reference captions as written (each with at least one word).
     public var captions: [String]
 
     /// Creates an example.
@@ -57,7 +57,7 @@ public struct CaptionSet: Sendable {
             var kept = [String]()
             for (k, caption) in (item.captions ?? []).enumerated() {
                 let tokens = CaptionVocabulary.tokenize(caption)
-                if tokens.isEmpty {
+                if !tokens.contains(where: { $0.contains(where: { $0.isLetter || $0.isNumber }) }) {
                     set.skipped.append("\(file): caption \(k + 1) has no words (\"\(caption.prefix(40))\"): skipped")
                     continue
                 }

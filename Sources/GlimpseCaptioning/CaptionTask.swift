@@ -8,7 +8,7 @@
 // image are computed once, before the first step, and a batch is their rows. Phase 2 (the CNN
 // fine-tuned): a batch carries the images and the CNN runs forward and backward every step.
 //
-// Validation after each epoch: the greedy caption of every validation image, scored against
+// Validation after each epoch (phase 1: on features computed once too): the greedy caption of every validation image, scored against
 // all its references with GlimpseEvaluation's BLEU-4 and CIDEr-D (pycocoevalcap's formulas).
 
 import GlimpseEvaluation
@@ -49,6 +49,8 @@ public struct CaptionTask: TrainingTask {
     let encoded: [[[Int]]]
     /// Phase 1: the training images' pooled features `[images, D]`.
     let cachedFeatures: Tensor?
+    /// Phase 1: the validation images' pooled features `[images, D]`.
+    let cachedValidationFeatures: Tensor?
 
     /// Creates the task; in phase 1 (`fineTuneCNN` false) computes the training images' features
     /// with `network`'s CNN once. `maxTokens` cuts long training captions.
@@ -60,6 +62,8 @@ public struct CaptionTask: TrainingTask {
         encoded = training.examples.map { $0.captions.map { vocabulary.encode($0, maxTokens: maxTokens) } }
         pairs = encoded.enumerated().flatMap { image, captions in captions.indices.map { (image, $0) } }
         cachedFeatures = fineTuneCNN ? nil : Self.features(network, of: training.examples.map(\.image), preprocessing: preprocessing)
+        cachedValidationFeatures = fineTuneCNN || validation?.examples.isEmpty != false ? nil
+            : Self.features(network, of: validation!.examples.map(\.image), preprocessing: preprocessing)
     }
 
     /// The pooled features `[N, D]` of `images` through `network`'s CNN, 32 at a time.
@@ -124,10 +128,10 @@ public struct CaptionTask: TrainingTask {
                         gradients: gradients)
     }
 
-    /// The greedy captions of `set`'s images.
-    public func greedyCaptions(_ model: NICNetwork, on set: CaptionSet) -> [String] {
+    /// The greedy captions of `set`'s images (`features`: theirs, when already computed).
+    public func greedyCaptions(_ model: NICNetwork, on set: CaptionSet, features: Tensor? = nil) -> [String] {
         let decoder = NICDecoder(network: model, vocabulary: vocabulary)
-        let features = Self.features(model, of: set.examples.map(\.image), preprocessing: preprocessing)
+        let features = features ?? Self.features(model, of: set.examples.map(\.image), preprocessing: preprocessing)
         return BeamSearch(beamWidth: 1, maxLength: maxLength).decode(decoder, features: features, count: 1)
             .map { vocabulary.text(of: $0.first?.tokens ?? []) }
     }
@@ -135,7 +139,7 @@ public struct CaptionTask: TrainingTask {
     /// BLEU-4 and CIDEr-D of the greedy captions on the validation images (empty without them).
     public func validate(_ model: NICNetwork) -> [String: Double] {
         guard let validation, !validation.examples.isEmpty else { return [:] }
-        let scores = CaptionEvaluation.evaluate(candidates: greedyCaptions(model, on: validation),
+        let scores = CaptionEvaluation.evaluate(candidates: greedyCaptions(model, on: validation, features: cachedValidationFeatures),
                                                 references: validation.examples.map(\.captions))
         return ["BLEU-4": scores.bleu[3], "CIDEr-D": scores.ciderD]
     }

@@ -4,7 +4,6 @@
 // history and the validation figures.
 
 import Foundation
-import GlimpseDetection
 import GlimpseImaging
 import GlimpseModels
 import GlimpseNN
@@ -21,8 +20,10 @@ public struct CaptionTraining {
     public private(set) var trainer: Trainer<CaptionTask>
     /// Where the CNN came from (a detector file, or the NIC file started from).
     public let cnnSource: String
-    /// The detector weights the CNN is an unchanged copy of, while the CNN is not fine-tuned.
+    /// The weights the CNN is an unchanged copy of, while the CNN is not fine-tuned.
     public let sharedBackbone: BackboneIdentity?
+    /// The CNN's architecture (`CaptionCNN.architectures`).
+    public let cnnArchitecture: String
 
     /// Builds the vocabulary (or takes `initFrom`'s), the network and the trainer, and in phase 1
     /// the training features; throws naming a weights file that cannot be used.
@@ -41,25 +42,26 @@ public struct CaptionTraining {
             }
             (network, vocabulary, preprocessing) = (loaded, description.vocabulary, description.preprocessing)
             sharedBackbone = config.fineTuneCNN ? nil : description.sharedBackbone
+            cnnArchitecture = description.cnnArchitecture
             cnnSource = initFrom
         } else {
-            let detector: FastRCNNDetector
+            let cnn: CaptionCNN
             do {
-                detector = try FastRCNNDetector(weights: config.cnn)
+                cnn = try CaptionCNN(weights: config.cnn, layer: config.cnnLayer)
             } catch {
-                throw TrainingError.badOption("the CNN comes from Fast R-CNN detector weights: \(error)")
+                throw TrainingError.badOption("the CNN: \(error)")
             }
             vocabulary = CaptionVocabulary(captions: training.allCaptions, minimumCount: config.minimumCount)
-            preprocessing = detector.description.preprocessing
-            let side = detector.network.trunk(Tensor(zeros: [1, preprocessing.channels, preprocessing.inputSize, preprocessing.inputSize])).shape[3]
-            guard side % config.grid == 0 else {
-                let divisors = (1...side).filter { side % $0 == 0 }.map(String.init).joined(separator: ", ")
-                throw TrainingError.badOption("grid \(config.grid): \(config.cnn)'s trunk gives a \(side)x\(side) map, which pools evenly to a grid of \(divisors)")
+            preprocessing = cnn.preprocessing
+            let side = cnn.network(Tensor(zeros: [1, preprocessing.channels, preprocessing.inputSize, preprocessing.inputSize])).shape[3]
+            guard side >= config.grid else {
+                throw TrainingError.badOption("grid \(config.grid): \(config.cnn)'s \(cnn.layer) map is only \(side)x\(side)")
             }
-            network = NICNetwork(cnn: detector.network.trunk, inputSize: preprocessing.inputSize, inputChannels: preprocessing.channels,
+            network = NICNetwork(cnn: cnn.network, inputSize: preprocessing.inputSize, inputChannels: preprocessing.channels,
                                  grid: config.grid, vocabulary: vocabulary.count, embedding: config.embedding, hidden: config.hidden,
                                  cell: config.cell, feeding: config.feeding, dropout: config.dropout, seed: config.seed)
-            sharedBackbone = detector.trunk.identity
+            sharedBackbone = cnn.identity
+            cnnArchitecture = cnn.architecture
             cnnSource = config.cnn
         }
         let task = CaptionTask(training: training, validation: validation, vocabulary: vocabulary, preprocessing: preprocessing,
@@ -81,7 +83,7 @@ public struct CaptionTraining {
     public func description(extra: [String: String]) -> CaptionerDescription {
         let task = trainer.task
         return CaptionerDescription(method: "nic", vocabulary: task.vocabulary, cell: config.cell, feeding: config.feeding,
-                                    cnnLayer: trainer.model.cnn.layers.last!.name, grid: config.grid,
+                                    cnnArchitecture: cnnArchitecture, cnnLayer: trainer.model.cnn.layers.last!.name, grid: config.grid,
                                     maxLength: config.maxLength, preprocessing: task.preprocessing, sharedBackbone: sharedBackbone, extra: extra)
     }
 
@@ -102,7 +104,7 @@ public struct CaptionTraining {
         extra["training.captions"] = String(task.exampleCount)
         extra["validation.images"] = String(task.validation?.examples.count ?? 0)
         for (key, value) in validation { extra["validation." + key] = String(format: "%.4f", value) }
-        extra["model"] = "NIC (Vinyals et al. 2015): \(URL(fileURLWithPath: cnnSource).lastPathComponent)'s trunk"
+        extra["model"] = "NIC (Vinyals et al. 2015): \(URL(fileURLWithPath: cnnSource).lastPathComponent)'s \(cnnArchitecture) to \(trainer.model.cnn.layers.last!.name)"
             + (config.fineTuneCNN ? " (fine-tuned)" : "") + ", \(config.grid)x\(config.grid) max-pooled, image embedding as the "
             + (config.feeding == .firstInput ? "first input" : "initial state") + " of a \(config.cell.rawValue.uppercased())"
         var description = description(extra: extra)

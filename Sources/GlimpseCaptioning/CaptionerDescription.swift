@@ -20,7 +20,9 @@ public struct CaptionerDescription: Sendable, Equatable {
     public var cell: CaptionCell
     /// How the image reaches the decoder (NIC).
     public var feeding: ImageFeeding
-    /// The trunk layer the CNN ends at (`pool3` or `relu6`, Fast R-CNN's feature layers).
+    /// The CNN's architecture (`CaptionCNN.architectures`).
+    public var cnnArchitecture: String
+    /// The layer the CNN ends at (`relu6` or `pool3` of a detector trunk, a SqueezeNet fire module).
     public var cnnLayer: String
     /// Cells per side of the pooled CNN map.
     public var grid: Int
@@ -37,11 +39,11 @@ public struct CaptionerDescription: Sendable, Equatable {
 
     /// Creates a description.
     public init(method: String, vocabulary: CaptionVocabulary, cell: CaptionCell = .lstm, feeding: ImageFeeding = .firstInput,
-                cnnLayer: String = "pool3", grid: Int, maxLength: Int = 20, preprocessing: ImagePreprocessing, sharedBackbone: BackboneIdentity?,
+                cnnArchitecture: String = "fast-rcnn-deepconvnet", cnnLayer: String = "relu6", grid: Int, maxLength: Int = 20, preprocessing: ImagePreprocessing, sharedBackbone: BackboneIdentity?,
                 extra: [String: String] = [:]) {
         precondition(["nic", "nearest-neighbour"].contains(method), "CaptionerDescription: method \(method)")
         (self.method, self.vocabulary, self.cell, self.feeding, self.grid, self.maxLength) = (method, vocabulary, cell, feeding, grid, maxLength)
-        self.cnnLayer = cnnLayer
+        (self.cnnArchitecture, self.cnnLayer) = (cnnArchitecture, cnnLayer)
         (self.preprocessing, self.sharedBackbone, self.domain, self.extra) = (preprocessing, sharedBackbone, domain, extra)
     }
 
@@ -53,6 +55,7 @@ public struct CaptionerDescription: Sendable, Equatable {
         out["captioner.cell"] = cell.rawValue
         out["captioner.feeding"] = feeding.rawValue
         out["captioner.grid"] = String(grid)
+        out["captioner.cnn_architecture"] = cnnArchitecture
         out["captioner.cnn_layer"] = cnnLayer
         out["captioner.max_length"] = String(maxLength)
         for (key, value) in vocabulary.metadata { out[key] = value }
@@ -92,6 +95,7 @@ public struct CaptionerDescription: Sendable, Equatable {
         }
         (self.cell, self.feeding, self.grid, self.maxLength) = (cell, feeding, grid, maxLength)
         cnnLayer = try value("captioner.cnn_layer")
+        cnnArchitecture = try value("captioner.cnn_architecture")
         vocabulary = try CaptionVocabulary(metadata: metadata, file: file)
         do {
             preprocessing = try ImagePreprocessing(metadata: metadata, source: file)
@@ -100,7 +104,7 @@ public struct CaptionerDescription: Sendable, Equatable {
         }
         sharedBackbone = BackboneIdentity(metadata: metadata)
         domain = try FeatureDomain(metadata: metadata, file: file)
-        if let domain, domain.dimension != 0, let grid = Int(metadata["captioner.grid"] ?? ""), domain.dimension % (grid * grid) != 0 {
+        if let domain, domain.dimension % (grid * grid) != 0 {
             throw StageError(file: file, problem: "domain.mean has \(domain.dimension) values, not a multiple of the \(grid)x\(grid) grid's cells")
         }
         var rest = metadata

@@ -7,8 +7,10 @@ import GlimpseTraining
 
 /// The settings of `glimpse train captioner`.
 public struct CaptionerTrainingConfig: Sendable, Equatable {
-    /// The detector weights (`fast-rcnn`) whose trunk is the CNN (ignored with `initFrom`).
-    public var cnn = "datasets/weights/fast-rcnn-scenes.safetensors"
+    /// The CNN's weights (ignored with `initFrom`): SqueezeNet 1.1 (ImageNet) or a Fast R-CNN detector's trunk.
+    public var cnn = "datasets/weights/squeezenet1_1.safetensors"
+    /// The SqueezeNet layer the CNN ends at (a detector's trunk ends at its feature layer).
+    public var cnnLayer = "fire9"
     /// A NIC weights file to start from (phase 2 fine-tunes the CNN of a phase-1 run); nil: a new decoder.
     public var initFrom: String?
     /// Train the CNN too (im2txt's second phase); otherwise it is frozen and its features computed once.
@@ -22,7 +24,7 @@ public struct CaptionerTrainingConfig: Sendable, Equatable {
     /// Recurrent units H.
     public var hidden = 256
     /// Cells per side of the pooled CNN map.
-    public var grid = 7
+    public var grid = 4
     /// Dropout on the recurrent layer's inputs and outputs (im2txt: keep 0.7).
     public var dropout: Float = 0.3
     /// The least count of a training word kept in the vocabulary (im2txt: 4).
@@ -54,7 +56,7 @@ public struct CaptionerTrainingConfig: Sendable, Equatable {
     /// The settings as checkpoint and weights metadata (`train.*`).
     public var metadata: [String: String] {
         [
-            "train.cnn": URL(fileURLWithPath: cnn).lastPathComponent, "train.init": initFrom.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none",
+            "train.cnn": URL(fileURLWithPath: cnn).lastPathComponent, "train.cnn_layer": cnnLayer, "train.init": initFrom.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none",
             "train.fine_tune_cnn": String(fineTuneCNN), "train.cell": cell.rawValue, "train.feeding": feeding.rawValue,
             "train.embedding": String(embedding), "train.hidden": String(hidden), "train.grid": String(grid), "train.dropout": String(dropout),
             "train.min_count": String(minimumCount), "train.max_tokens": String(maxTokens), "train.max_length": String(maxLength),

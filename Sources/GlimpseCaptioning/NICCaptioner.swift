@@ -1,6 +1,6 @@
-// NICCaptioner: the `nic` caption stage. The CNN is the trunk the weights file carries; when it
-// is an unchanged copy of a detector's (phase 1), its identity is that detector file's, so a
-// pipeline with the detector runs the trunk once for both. From the trunk's map the captioner
+// NICCaptioner: the `nic` caption stage. The CNN is the one the weights file carries; when it is
+// an unchanged copy of another file's (phase 1: the SqueezeNet of the `cnn` backbone, or a
+// detector's trunk), its identity is that file's, so a pipeline with both runs it once. From the trunk's map the captioner
 // pools the features and decodes with beam search; `captions(of:count:)` decodes many images in
 // one batched beam search (all beams of all images in one LSTM step).
 
@@ -66,9 +66,6 @@ public struct NICCaptioner: CaptionDecoder, DomainChecked {
         let file = try SafetensorsFile(data: data, source: path)
         let description = try CaptionerDescription(metadata: file.metadata, file: path)
         guard description.method == "nic" else { throw StageError(file: path, problem: "\(description.method) captioner, not nic") }
-        guard FastRCNNNetwork.featureLayers.contains(description.cnnLayer) else {
-            throw StageError(file: path, problem: "captioner.cnn_layer \(description.cnnLayer): one of \(FastRCNNNetwork.featureLayers.joined(separator: ", "))")
-        }
         let cellName = description.cell.rawValue
         guard let words = file["word_embedding.weight"], words.shape.count == 2, let scores = file["logits.weight"], scores.shape.count == 2,
               let image = file["image_embedding.weight"], image.shape.count == 2, let recurrent = file["\(cellName).weight_hh"],
@@ -81,8 +78,8 @@ public struct NICCaptioner: CaptionDecoder, DomainChecked {
                              + " and logits.weight \(scores.shape[0]): the file's vocabulary does not belong to its tensors")
         }
         let preprocessing = description.preprocessing
-        let trunk = FastRCNNNetwork(slots: 2, inputSize: preprocessing.inputSize, inputChannels: preprocessing.channels,
-                                    featureLayer: description.cnnLayer, seed: 0).trunk
+        let trunk = try CaptionCNN.skeleton(architecture: description.cnnArchitecture, layer: description.cnnLayer,
+                                            preprocessing: preprocessing, file: path)
         var network = NICNetwork(cnn: trunk, inputSize: preprocessing.inputSize, inputChannels: preprocessing.channels, grid: description.grid,
                                  vocabulary: vocabulary, embedding: words.shape[1], hidden: recurrent.shape[1], cell: description.cell,
                                  feeding: description.feeding, dropout: 0, seed: 0)

@@ -1,7 +1,7 @@
-// NICNetwork: Show and Tell (Vinyals et al. 2015) on a detector's fine-tuned DeepConvNet trunk.
+// NICNetwork: Show and Tell (Vinyals et al. 2015) on a transfer-learned CNN.
 //
-//   image [N, 3, S, S] -> cnn (the Fast R-CNN trunk: DeepConvNet conv1..relu6) -> [N, 64, h, w]
-//   -> max pool to a grid x grid map (the shipped scenes: 49x49 -> 7x7) -> flatten [N, D]
+//   image [N, 3, S, S] -> cnn (SqueezeNet to fire9, or a Fast R-CNN trunk; see CaptionCNN) -> [N, C, h, w]
+//   -> adaptive max pool to a grid x grid map -> flatten [N, D = C * grid^2]
 //   -> image_embedding (Linear D -> E)                                  x_{-1}
 //   words: <s>, w1 .. wL -> word_embedding (Embedding V x E)           x_0 .. x_L
 //   LSTM (or the plain RNN of the ablation) over x_{-1}, x_0 .. x_L, dropout on its inputs and outputs
@@ -12,7 +12,7 @@
 // `initialState` is the seed text's wording, an ablation: image_embedding maps D -> H and is h0
 // (c0 = 0), and the sequence starts at <s>.
 //
-// The pooled features are not a global average (NIC's Inception pool): a 7x7 grid of maxima
+// The pooled features are not a global average (NIC's Inception pool): a small grid of maxima
 // keeps where the digits are, which the captions name ("left of", "in the top right corner"),
 // and the maximum says whether a digit's features fired in a cell at all. `cnn` is frozen in the
 // first training phase (features computed once) and optionally fine-tuned in a second, as in
@@ -45,7 +45,7 @@ public struct NICNetwork: Layer {
     /// The CNN trunk, `[N, C, S, S]` -> `[N, channels, h, w]`, named `cnn`.
     public var cnn: Sequential
     /// The pooling of the trunk's map to `grid` x `grid` cells (max).
-    public let pool: MaxPool2D
+    public let pool: AdaptiveMaxPool2D
     /// Cells per side of the pooled map.
     public let grid: Int
     /// Pooled features `[N, D]` -> `[N, E]` (first input) or `[N, H]` (initial state), named `image_embedding`.
@@ -74,12 +74,12 @@ public struct NICNetwork: Layer {
         precondition(vocabulary >= 5 && embedding >= 1 && hidden >= 1 && grid >= 1,
                      "NICNetwork: vocabulary \(vocabulary), embedding \(embedding), hidden \(hidden), grid \(grid)")
         let map = cnn(Tensor(zeros: [1, inputChannels, inputSize, inputSize]))
-        precondition(map.rank == 4 && map.shape[2] == map.shape[3] && map.shape[2] % grid == 0,
-                     "NICNetwork: the CNN's map \(map.shape) cannot be pooled to \(grid)x\(grid)")
+        precondition(map.rank == 4 && map.shape[2] >= grid && map.shape[3] >= grid,
+                     "NICNetwork: the CNN's map \(map.shape) is smaller than the \(grid)x\(grid) grid")
         self.cnn = cnn
         self.grid = grid
         self.inputSize = inputSize
-        pool = MaxPool2D(kernelSize: map.shape[2] / grid)
+        pool = AdaptiveMaxPool2D(outputSize: grid)
         let features = map.shape[1] * grid * grid
         var random = SeededGenerator(seed: seed).derived(0x6e69_63)
         let uniform = Initializer.uniform(bound: 0.08)

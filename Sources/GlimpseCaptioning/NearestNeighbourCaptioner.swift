@@ -28,7 +28,7 @@ public struct NearestNeighbourCaptioner: CaptionDecoder, DomainChecked {
     /// The CNN trunk.
     public let cnn: Sequential
     /// Its map max-pooled to the description's grid.
-    public let pool: MaxPool2D
+    public let pool: AdaptiveMaxPool2D
     /// The training images' unit-length features, `[N, D]`.
     public let features: Tensor
     /// The caption of each training image.
@@ -42,11 +42,8 @@ public struct NearestNeighbourCaptioner: CaptionDecoder, DomainChecked {
     public init(cnn: Sequential, features: Tensor, captions: [String], description: CaptionerDescription, identity: BackboneIdentity) {
         precondition(features.rank == 2 && features.shape[0] == captions.count && !captions.isEmpty,
                      "NearestNeighbourCaptioner: features \(features.shape) for \(captions.count) captions")
-        let side = cnn(Tensor(zeros: [1, description.preprocessing.channels, description.preprocessing.inputSize,
-                                      description.preprocessing.inputSize])).shape[3]
-        precondition(side % description.grid == 0, "NearestNeighbourCaptioner: a \(side)-cell map for grid \(description.grid)")
         (self.cnn, self.features, self.captions, self.description) = (cnn, features, captions, description)
-        pool = MaxPool2D(kernelSize: side / description.grid)
+        pool = AdaptiveMaxPool2D(outputSize: description.grid)
         trunk = DetectorTrunk(trunk: cnn, preprocessing: description.preprocessing, identity: identity)
     }
 
@@ -128,11 +125,8 @@ public struct NearestNeighbourCaptioner: CaptionDecoder, DomainChecked {
         guard let features = try? file.tensor(named: "features"), features.rank == 2, features.shape[0] == captions.count else {
             throw StageError(file: path, problem: "\"features\" must be [\(captions.count), D]: one row per caption")
         }
-        guard FastRCNNNetwork.featureLayers.contains(description.cnnLayer) else {
-            throw StageError(file: path, problem: "captioner.cnn_layer \(description.cnnLayer): one of \(FastRCNNNetwork.featureLayers.joined(separator: ", "))")
-        }
         let p = description.preprocessing
-        var cnn = FastRCNNNetwork(slots: 2, inputSize: p.inputSize, inputChannels: p.channels, featureLayer: description.cnnLayer, seed: 0).trunk
+        var cnn = try CaptionCNN.skeleton(architecture: description.cnnArchitecture, layer: description.cnnLayer, preprocessing: p, file: path)
         var tensors = [String: Tensor]()
         for entry in file.entries where entry.name.hasPrefix("cnn.") { tensors[String(entry.name.dropFirst(4))] = try file.tensor(named: entry.name) }
         do {
@@ -141,7 +135,7 @@ public struct NearestNeighbourCaptioner: CaptionDecoder, DomainChecked {
             throw StageError(file: path, problem: "\(error)")
         }
         let side = cnn(Tensor(zeros: [1, p.channels, p.inputSize, p.inputSize]))
-        guard side.shape[3] % description.grid == 0, side.shape[1] * description.grid * description.grid == features.shape[1] else {
+        guard side.shape[3] >= description.grid, side.shape[1] * description.grid * description.grid == features.shape[1] else {
             throw StageError(file: path, problem: "\"features\" has \(features.shape[1]) columns; the CNN's \(side.shape[1])x\(side.shape[3])x\(side.shape[3]) map"
                              + " pooled to \(description.grid)x\(description.grid) gives \(side.shape[1] * description.grid * description.grid)")
         }

@@ -17,8 +17,9 @@ struct TrainCaptioner: ParsableCommand {
         discussion: """
             --data is a scene set (its train split is trained on and its val split validated on), \
             a split folder or a COCO folder with captions.json. Without a val split, --validation \
-            images are held out from the end. The CNN is the trunk of Fast R-CNN detector weights \
-            (--cnn), frozen: its pooled features are computed once (im2txt's first phase). \
+            images are held out from the end. The CNN (--cnn) is ImageNet SqueezeNet 1.1 up to \
+            --cnn-layer, or the trunk of Fast R-CNN detector weights, frozen: its pooled features \
+            are computed once (im2txt's first phase). \
             --init FILE --fine-tune-cnn is the second phase: it continues a first-phase file with \
             the CNN trained too. Images without captions and captions without words are skipped \
             and listed; captions longer than --max-tokens are cut. A checkpoint is written \
@@ -34,8 +35,10 @@ struct TrainCaptioner: ParsableCommand {
     var val: String?
     @Option(help: "Images held out for validation when there is no val split.")
     var validation = 100
-    @Option(help: "Fast R-CNN detector weights whose trunk is the CNN (ignored with --init).")
-    var cnn = "datasets/weights/fast-rcnn-scenes.safetensors"
+    @Option(help: "The CNN's weights (ignored with --init): SqueezeNet 1.1 (ImageNet) or Fast R-CNN detector weights (their trunk).")
+    var cnn = "datasets/weights/squeezenet1_1.safetensors"
+    @Option(help: "The SqueezeNet layer the CNN ends at (a detector's trunk ends at its own feature layer).")
+    var cnnLayer = "fire9"
     @Option(name: .customLong("init"), help: "Start from this NIC weights file (its vocabulary and shape are kept).")
     var initFrom: String?
     @Flag(help: "Train the CNN too (im2txt's second phase; needs --init).")
@@ -48,8 +51,8 @@ struct TrainCaptioner: ParsableCommand {
     var embedding = 256
     @Option(help: "Recurrent units.")
     var hidden = 256
-    @Option(help: "Cells per side the CNN's map is max-pooled to (a divisor of its side: 49 for fast-rcnn-scenes).")
-    var grid = 7
+    @Option(help: "Cells per side the CNN's map is max-pooled to (adaptive: any size up to the map's).")
+    var grid = 4
     @Option(help: "Dropout on the recurrent layer's inputs and outputs.")
     var dropout: Float = 0.3
     @Option(help: "Words seen fewer times in the training captions read as <unk>.")
@@ -94,6 +97,7 @@ struct TrainCaptioner: ParsableCommand {
         try exitOnError {
             var config = CaptionerTrainingConfig()
             config.cnn = ProjectPaths.resolve(cnn)
+            config.cnnLayer = cnnLayer
             config.initFrom = initFrom.map(ProjectPaths.resolve)
             config.fineTuneCNN = fineTuneCNN
             (config.cell, config.feeding) = (CaptionCell(rawValue: cell)!, ImageFeeding(rawValue: feeding)!)
