@@ -38,7 +38,7 @@ struct MemorySource: LabelledImageSource {
 func smallCaptionConfig(epochs: Int) -> CaptionerTrainingConfig {
     var config = CaptionerTrainingConfig()
     config.cnn = captioningTestsRoot + "/datasets/weights/fast-rcnn-scenes.safetensors"
-    (config.embedding, config.hidden, config.minimumCount, config.epochs, config.batchSize) = (32, 64, 1, epochs, 16)
+    (config.embedding, config.hidden, config.minimumCount, config.epochs, config.batchSize, config.grid) = (32, 64, 1, epochs, 16, 7)
     (config.learningRate, config.schedule, config.dropout) = (0.01, "constant", 0)
     return config
 }
@@ -51,7 +51,7 @@ struct CaptionTrainingTests {
         let folder = try SceneFolder(directory: directory + "/train")
         let set = try CaptionSet.load(source: folder, sourceName: directory, indices: Array(0..<folder.count), maxTokens: 40)
         #expect(set.examples.count == 12 && set.skipped.isEmpty)
-        var run = try CaptionTraining(config: smallCaptionConfig(epochs: 30), training: set, validation: set)
+        var run = try CaptionTraining(config: smallCaptionConfig(epochs: 40), training: set, validation: set)
         let before = run.trainer.task.validate(run.trainer.model)
         let output = URL(fileURLWithPath: directory + "/nic.safetensors")
         let (_, after) = try run.run(checkpoint: URL(fileURLWithPath: directory + "/nic.ckpt"), resume: false, output: output)
