@@ -49,6 +49,8 @@ public struct CaptionTask: TrainingTask {
     let encoded: [[[Int]]]
     /// Phase 1: the training images' pooled features `[images, D]`.
     let cachedFeatures: Tensor?
+    /// Phase 1: the training images' CNN channel means `[images, C]` (for the out-of-domain summary).
+    let cachedMeans: Tensor?
     /// Phase 1: the validation images' pooled features `[images, D]`.
     let cachedValidationFeatures: Tensor?
 
@@ -61,19 +63,31 @@ public struct CaptionTask: TrainingTask {
         (self.fineTuneCNN, self.clipNorm, self.maxLength) = (fineTuneCNN, clipNorm, maxLength)
         encoded = training.examples.map { $0.captions.map { vocabulary.encode($0, maxTokens: maxTokens) } }
         pairs = encoded.enumerated().flatMap { image, captions in captions.indices.map { (image, $0) } }
-        cachedFeatures = fineTuneCNN ? nil : Self.features(network, of: training.examples.map(\.image), preprocessing: preprocessing)
+        let cached = fineTuneCNN ? nil : Self.featuresAndMeans(network, of: training.examples.map(\.image), preprocessing: preprocessing)
+        (cachedFeatures, cachedMeans) = (cached?.features, cached?.means)
         cachedValidationFeatures = fineTuneCNN || validation?.examples.isEmpty != false ? nil
             : Self.features(network, of: validation!.examples.map(\.image), preprocessing: preprocessing)
     }
 
     /// The pooled features `[N, D]` of `images` through `network`'s CNN, 32 at a time.
     public static func features(_ network: NICNetwork, of images: [Image], preprocessing: ImagePreprocessing) -> Tensor {
-        var rows = [Float]()
+        featuresAndMeans(network, of: images, preprocessing: preprocessing).features
+    }
+
+    /// The pooled features `[N, D]` of `images` and their CNN maps' channel means `[N, C]` (what
+    /// the out-of-domain rule compares), 32 images at a time.
+    public static func featuresAndMeans(_ network: NICNetwork, of images: [Image], preprocessing: ImagePreprocessing)
+        -> (features: Tensor, means: Tensor) {
+        var rows = [Float](), means = [Float]()
+        var channels = 0
         for start in stride(from: 0, to: images.count, by: 32) {
             let inputs = images[start..<min(start + 32, images.count)].map { preprocessing.tensor(for: $0) }
-            rows += network(Tensor.stack(inputs.map { $0.reshaped(Array($0.shape.dropFirst())) })).scalars
+            let maps = network.cnn(Tensor.stack(inputs.map { $0.reshaped(Array($0.shape.dropFirst())) }))
+            channels = maps.shape[1]
+            rows += network.features(ofMaps: maps).scalars
+            means += GlobalAvgPool()(maps).scalars
         }
-        return Tensor(shape: [images.count, network.featureSize], scalars: rows)
+        return (Tensor(shape: [images.count, network.featureSize], scalars: rows), Tensor(shape: [images.count, channels], scalars: means))
     }
 
     /// (image, caption) pairs.

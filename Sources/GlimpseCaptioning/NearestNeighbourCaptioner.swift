@@ -49,9 +49,9 @@ public struct NearestNeighbourCaptioner: CaptionDecoder, DomainChecked {
 
     /// Builds the index of `set` with `network`'s CNN (its pooling), `vocabulary` and `preprocessing`.
     public static func build(set: CaptionSet, network: NICNetwork, description: CaptionerDescription) -> NearestNeighbourCaptioner {
-        let raw = CaptionTask.features(network, of: set.examples.map(\.image), preprocessing: description.preprocessing)
+        let (raw, means) = CaptionTask.featuresAndMeans(network, of: set.examples.map(\.image), preprocessing: description.preprocessing)
         var description = description
-        description.domain = CaptionTraining.domain(of: raw)
+        description.domain = CaptionTraining.domain(of: means)
         return NearestNeighbourCaptioner(cnn: network.cnn, features: normalized(raw), captions: consensus(set.examples.map(\.captions)),
                                          description: description, identity: description.sharedBackbone
                                             ?? BackboneIdentity(architecture: "nic-deepconvnet", weightsDigest: "unsaved", weightsFile: "(memory)"))
@@ -158,7 +158,7 @@ public struct NearestNeighbourCaptioner: CaptionDecoder, DomainChecked {
     /// The out-of-domain verdict of one image from its trunk features (nil without a summary).
     public func domainVerdict(_ input: StageInput) -> DomainVerdict? {
         guard let domain = description.domain, let maps = input.features else { return nil }
-        return domain.verdict(pooledFeatures(ofMaps: maps[description.cnnLayer]).scalars)
+        return domain.verdict(GlobalAvgPool()(maps[description.cnnLayer]).scalars)
     }
 
     /// The captions of the `count` nearest training images, nearest first.
