@@ -12,6 +12,11 @@
 //       FCN per-pixel scores of one 128 and one 256 px image, shipped (or given) segmenter weights;
 //   glimpse-bench fcn --make-random FILE [--variant fcn-8s]
 //       writes random FCN weights to compare with before trained ones exist (FCNBenchmark.swift).
+//   glimpse-bench lstm-step --threads N [--reps R] [--warmup W] [--gemm-threads] | --reference FILE
+//       an Embedding-LSTM-Linear training step, batch 32 x 16 steps (LSTMStepBenchmark.swift).
+//   glimpse-bench nic --weights FILE --threads N [--reps R] [--warmup W] [--single-reps S] [--gemm-threads]
+//   glimpse-bench nic --weights FILE --reference OUT | --make-random FILE [--vocabulary 87]
+//       beam-3 captions of 500 images' pooled features, batched and one at a time (NICBenchmark.swift).
 
 #if canImport(Glibc)
 import Glibc
@@ -28,6 +33,11 @@ let usage = """
            glimpse-bench fast-rcnn --threads N [--reps R] [--warmup W]
            glimpse-bench fcn --threads N [--reps R] [--warmup W] [--weights FILE]
            glimpse-bench fcn --make-random FILE [--variant fcn-32s|fcn-16s|fcn-8s]
+           glimpse-bench lstm-step --threads N [--reps R] [--warmup W] [--gemm-threads]
+           glimpse-bench lstm-step --reference FILE
+           glimpse-bench nic --weights FILE --threads N [--reps R] [--warmup W] [--single-reps S] [--gemm-threads]
+           glimpse-bench nic --weights FILE --reference OUT
+           glimpse-bench nic --make-random FILE [--vocabulary 87]
     """
 
 // MARK: - sgemm
@@ -150,6 +160,12 @@ case "fast-rcnn":
 
 case "fcn":
     runFCNBenchmark(arguments: subcommandArguments)
+
+case "lstm-step":
+    runLSTMStepBenchmark(arguments: subcommandArguments)
+
+case "nic":
+    runNICBenchmark(arguments: subcommandArguments)
 
 case "-h", "--help", "help":
     print(usage)
