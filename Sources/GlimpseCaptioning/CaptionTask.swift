@@ -123,6 +123,8 @@ public struct CaptionTask: TrainingTask {
         var gradients = Gradients(frozenPrefixes: fineTuneCNN ? [] : ["cnn."])
         var context = ForwardContext(random: random)
         let step: NICNetwork.SequenceStep
+        // The LSTM's input gradient feeds the word and image embeddings: `needsInputGradient`
+        // may only be turned off for the CNN's first layer, after the decoder's backward.
         if let images = batch.images {
             let (features, cnnPullback) = model.forward(images, context: &context)
             step = model.sequenceLossAndGradients(features: features, captions: batch.captions, startID: vocabulary.startID,
@@ -130,7 +132,6 @@ public struct CaptionTask: TrainingTask {
             gradients.needsInputGradient = false
             _ = cnnPullback(step.featureGradient, &gradients)
         } else {
-            gradients.needsInputGradient = false
             step = model.sequenceLossAndGradients(features: batch.features!, captions: batch.captions, startID: vocabulary.startID,
                                                   endID: vocabulary.endID, context: &context, gradients: &gradients)
         }

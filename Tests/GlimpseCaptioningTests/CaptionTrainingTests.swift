@@ -71,6 +71,33 @@ struct CaptionTrainingTests {
         #expect(verdicts.allSatisfy { $0.verdict?.outOfDomain == false && !$0.captions.isEmpty })
     }
 
+    @Test(arguments: [false, true])
+    func everyTrainedParameterGetsAGradient(fineTuneCNN: Bool) throws {
+        // A step's gradients reach every decoder parameter (the embeddings through the LSTM's
+        // input gradient) and, only when fine-tuning, the CNN's.
+        let directory = try writeScenes(count: 3, seed: 4)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = try SceneFolder(directory: directory + "/train")
+        let set = try CaptionSet.load(source: folder, sourceName: directory, indices: Array(0..<folder.count), maxTokens: 40)
+        var config = smallCaptionConfig(epochs: 1)
+        config.batchSize = 8
+        let run = try CaptionTraining(config: config, training: set, validation: nil)
+        var task = CaptionTask(training: set, validation: nil, vocabulary: run.trainer.task.vocabulary, preprocessing: run.trainer.task.preprocessing,
+                               network: run.trainer.model, fineTuneCNN: fineTuneCNN, maxTokens: 40)
+        var random = SeededGenerator(seed: 3)
+        var model = run.trainer.model
+        let batch = task.makeBatch(Array(0..<8)[...], random: &random)
+        let step = task.lossAndGradients(model: &model, batch: batch, random: &random)
+        for (name, _) in model.parameters {
+            let gradient = step.gradients[name]
+            if name.hasPrefix("cnn.") && !fineTuneCNN {
+                #expect(gradient == nil, "\(name) of the frozen CNN has a gradient")
+            } else {
+                #expect(gradient.map { $0.scalars.contains { $0 != 0 } } == true, "\(name) gets no gradient")
+            }
+        }
+    }
+
     @Test func resumeGivesTheWeightsOfAnUninterruptedRun() throws {
         let directory = try writeScenes(count: 6, seed: 8)
         defer { try? FileManager.default.removeItem(atPath: directory) }
