@@ -107,7 +107,7 @@ struct PipelineFileTests {
     }
 
     @Test(arguments: ["classify.yaml", "default.yaml", "detect.yaml", "detect-rcnn.yaml", "segment.yaml", "segment-fcn32s.yaml",
-                      "segment-per-pixel.yaml", "scenes.yaml"])
+                      "segment-per-pixel.yaml", "scenes.yaml", "caption.yaml"])
     func shippedPipelinesLoadAndBuild(name: String) throws {
         let path = PipelineFixtures.root.appendingPathComponent("Pipelines/" + name).path
         let file = try PipelineFile.load(path, registry: .standard)
@@ -116,8 +116,12 @@ struct PipelineFileTests {
             #expect(pipeline.stages.map(\.kind) == [.segmenter])
             return
         }
+        if name == "caption.yaml" {
+            #expect(pipeline.stages.map(\.kind) == [.captioner])
+            return
+        }
         if name == "scenes.yaml" {
-            #expect(pipeline.stages.map(\.kind) == [.proposer, .detector, .segmenter])
+            #expect(pipeline.stages.map(\.kind) == [.proposer, .detector, .segmenter, .captioner])
             return
         }
         if name.hasPrefix("detect") {
@@ -126,7 +130,7 @@ struct PipelineFileTests {
             return
         }
         #expect(pipeline.stages.contains { $0.kind == .classifier })
-        if name == "default.yaml" { #expect(pipeline.stages.contains { $0.kind == .proposer }) }
+        if name == "default.yaml" { #expect(pipeline.stages.contains { $0.kind == .proposer } && pipeline.hasCaptioner) }
         #expect(file.fingerprint.count == 16)
     }
 
