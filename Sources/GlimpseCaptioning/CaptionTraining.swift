@@ -40,7 +40,9 @@ public struct CaptionTraining {
                                               + " \(description.grid), embedding \(loaded.embeddingSize), hidden \(loaded.hiddenSize):"
                                               + " the options must match it")
             }
-            (network, vocabulary, preprocessing) = (loaded, description.vocabulary, description.preprocessing)
+            var continued = loaded
+            continued.dropout = config.dropout  // a weights file keeps no training-only setting
+            (network, vocabulary, preprocessing) = (continued, description.vocabulary, description.preprocessing)
             sharedBackbone = config.fineTuneCNN ? nil : description.sharedBackbone
             cnnArchitecture = description.cnnArchitecture
             cnnSource = initFrom

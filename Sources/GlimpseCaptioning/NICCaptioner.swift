@@ -45,7 +45,8 @@ public struct NICCaptioner: CaptionDecoder, DomainChecked {
     public init(weights path: String, beam: Int = 3, lengthNormalization: Float = 0, halfPrecision: Bool = false) throws {
         guard beam >= 1 else { throw StageError(file: path, problem: "beam \(beam): at least 1") }
         let (network, description, digest) = try Self.loadWithDigest(weights: path)
-        let identity = description.sharedBackbone ?? BackboneIdentity(architecture: "nic-deepconvnet", weightsDigest: digest, weightsFile: path)
+        let identity = description.sharedBackbone ?? BackboneIdentity(architecture: "nic-" + description.cnnArchitecture, weightsDigest: digest,
+                                                                     weightsFile: path)
         self.init(network: network, description: description, beam: beam, lengthNormalization: lengthNormalization,
                   halfPrecision: halfPrecision, identity: identity)
     }

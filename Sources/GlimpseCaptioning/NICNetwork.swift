@@ -60,8 +60,8 @@ public struct NICNetwork: Layer {
     public var logits: Linear
     /// How the image is fed.
     public let feeding: ImageFeeding
-    /// The dropout probability on the recurrent layer's inputs and outputs.
-    public let dropout: Float
+    /// The dropout probability on the recurrent layer's inputs and outputs (training only).
+    public var dropout: Float
     /// The network input's side in pixels.
     public let inputSize: Int
 

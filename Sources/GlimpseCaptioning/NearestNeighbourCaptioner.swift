@@ -54,7 +54,7 @@ public struct NearestNeighbourCaptioner: CaptionDecoder, DomainChecked {
         description.domain = CaptionTraining.domain(of: means)
         return NearestNeighbourCaptioner(cnn: network.cnn, features: normalized(raw), captions: consensus(set.examples.map(\.captions)),
                                          description: description, identity: description.sharedBackbone
-                                            ?? BackboneIdentity(architecture: "nic-deepconvnet", weightsDigest: "unsaved", weightsFile: "(memory)"))
+                                            ?? BackboneIdentity(architecture: "nn-" + description.cnnArchitecture, weightsDigest: "unsaved", weightsFile: "(memory)"))
     }
 
     /// The consensus reference of each image: the highest CIDEr-D against its other references
@@ -141,7 +141,7 @@ public struct NearestNeighbourCaptioner: CaptionDecoder, DomainChecked {
         }
         let digest = data.withUnsafeBytes { ContentHash.hex(ContentHash.fnv1a64($0)) }
         self.init(cnn: cnn, features: features, captions: captions, description: description,
-                  identity: description.sharedBackbone ?? BackboneIdentity(architecture: "nn-deepconvnet", weightsDigest: digest, weightsFile: path))
+                  identity: description.sharedBackbone ?? BackboneIdentity(architecture: "nn-" + description.cnnArchitecture, weightsDigest: digest, weightsFile: path))
     }
 
     /// The CNN's last layer, through the pipeline's shared pass.
