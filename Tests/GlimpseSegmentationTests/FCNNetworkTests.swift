@@ -97,7 +97,9 @@ struct FCNNetworkTests {
                 let analytic = Double(gradient.scalars[i])
                 errors.append(abs(numerical - analytic) / max(abs(analytic), abs(numerical), 0.05))
             }
-            #expect(errors.max()! <= 0.03, "\(variant.rawValue) \(name): relative errors \(errors.map { String(format: "%.3f", $0) })")
+            // 0.05: Float32 central differences with a step of 1e-2 through the whole net; one CI
+            // run measured 0.032 where the others stayed below 0.03 (the threads' summation order).
+            #expect(errors.max()! <= 0.05, "\(variant.rawValue) \(name): relative errors \(errors.map { String(format: "%.3f", $0) })")
         }
     }
 
