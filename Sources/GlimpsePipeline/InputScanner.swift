@@ -42,8 +42,9 @@ public struct InputScanner {
     private var items = [InputItem]()
     private var seenFiles = Set<FileIdentity>()
     private var seenFolders = Set<FileIdentity>()
-    /// The output folder, which is never read as an input.
+    /// The output folder, which is never read as an input, and its real path.
     private var output: FileIdentity?
+    private var outputRealPath: String?
     /// Stems whose JSON would overwrite a run-wide output (`boxes.coco.json`, `boxes.results.json`).
     private var usedStems: Set<String> = ["boxes.coco", "boxes.results"]
 
@@ -56,18 +57,20 @@ public struct InputScanner {
         case special(String)
     }
 
-    /// The reason recorded for an input folder that is the output folder: its files are never read.
-    public static let outputFolderReason = "is the output folder: outputs are never read as inputs, and the outputs would be written among the inputs; give -o another folder"
+    /// The reason recorded for an input (named by an argument or a list line) that is the output
+    /// folder or lies inside it: its files are never read.
+    public static let outputFolderReason = "is the output folder or inside it: outputs are never read as inputs, and the outputs would be written among the inputs (replacing files such as a.json beside a.png); give -o a folder outside the inputs"
 
     /// The files under `inputs`, in argument order, folders in name order; `excluding` (the
     /// output folder) is never walked, so a run over a folder that holds its own outputs does
-    /// not take its previews for inputs. An input naming the output folder itself is recorded
-    /// as unreadable with `outputFolderReason`.
+    /// not take its previews for inputs. An input naming the output folder itself, or a file or
+    /// folder inside it, is recorded as unreadable with `outputFolderReason`.
     public static func scan(_ inputs: [String], excluding: String? = nil, recognises: @escaping ([UInt8]) -> Bool) -> [InputItem] {
         var scanner = InputScanner(recognises: recognises)
         if let excluding, let info = scanner.status(excluding), info.type == .folder {
             scanner.seenFolders.insert(info.identity)
             scanner.output = info.identity
+            scanner.outputRealPath = Self.realPath(excluding)
         }
         for input in inputs { scanner.add(argument: input) }
         return scanner.items
@@ -90,7 +93,7 @@ public struct InputScanner {
         case .regular where argument.hasSuffix(".list") || argument.hasSuffix(".txt"):
             addList(argument)
         case .regular:
-            addFile(argument, identity: info.identity, mirror: mirror(of: argument, at: argument))
+            addTopFile(argument, identity: info.identity, mirror: mirror(of: argument, at: argument))
         }
     }
 
@@ -116,14 +119,23 @@ public struct InputScanner {
             switch info.type {
             case .folder: walkTop(path, identity: info.identity, mirror: mirror(of: line, at: path))
             case .special(let what): record(path: path, mirror: mirror(of: line, at: path), kind: .unreadable(Self.specialReason(what)))
-            case .regular: addFile(path, identity: info.identity, mirror: mirror(of: line, at: path))
+            case .regular: addTopFile(path, identity: info.identity, mirror: mirror(of: line, at: path))
             }
         }
     }
 
-    /// A folder named by an input: refused when it is the output folder, else walked.
+    /// A file named by an input: refused when it is inside the output folder.
+    private mutating func addTopFile(_ path: String, identity: FileIdentity, mirror: String) {
+        if isInsideOutput(path) {
+            items.append(InputItem(path: path, stem: mirror, kind: .unreadable(Self.outputFolderReason)))
+            return
+        }
+        addFile(path, identity: identity, mirror: mirror)
+    }
+
+    /// A folder named by an input: refused when it is the output folder or inside it, else walked.
     private mutating func walkTop(_ folder: String, identity: FileIdentity, mirror: String) {
-        if identity == output {
+        if identity == output || isInsideOutput(folder) {
             items.append(InputItem(path: folder, stem: mirror, kind: .unreadable(Self.outputFolderReason)))
             return
         }
@@ -213,6 +225,19 @@ public struct InputScanner {
             }
         }
         return resolved.last.map(String.init) ?? ""
+    }
+
+    /// Whether `path` (symbolic links resolved) is the output folder or lies inside it.
+    private func isInsideOutput(_ path: String) -> Bool {
+        guard let outputRealPath, let real = Self.realPath(path) else { return false }
+        return real == outputRealPath || real.hasPrefix(outputRealPath == "/" ? "/" : outputRealPath + "/")
+    }
+
+    /// realpath(3) of an existing path.
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     private static func specialReason(_ what: String) -> String { "\(what), not a regular file (not opened)" }

@@ -86,13 +86,15 @@ struct OutputContainmentTests {
         #expect(Self.snapshot(work, except: "-") == before, "nothing written")
     }
 
-    @Test(arguments: ["many", "many/", "./many"])
-    func anOutputFolderThatIsAnInputFolderIsRefusedWithTheReason(output: String) throws {
+    /// `-o` naming an input folder, or a folder holding an input (`-o .` would put
+    /// `many/0/0/i0.json` beside `many/0/0/i0.png`, like the empty `-o` did).
+    @Test(arguments: [("many", "many"), ("many/", "many"), ("./many", "many"), (".", "many"), (".", "many/0/0/i0.png"), ("many/0", "many/0/0")])
+    func anOutputFolderThatIsOrHoldsAnInputIsRefusedWithTheReason(output: String, input: String) throws {
         let work = try PipelineFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         try RunCommandTests.manyImages(count: 2, in: work)
         let before = Self.snapshot(work, except: "-")
-        let run = try PipelineFixtures.glimpse(["run", "cheap.yaml", "many", "-o", output], in: work)
+        let run = try PipelineFixtures.glimpse(["run", "cheap.yaml", input, "-o", output], in: work)
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains("is the output folder"), "\(run.stderr)")
         #expect(Self.snapshot(work, except: "-") == before, "nothing written")
