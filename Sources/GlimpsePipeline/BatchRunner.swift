@@ -77,7 +77,7 @@ public final class BatchRunner: @unchecked Sendable {
     /// or cannot be written, or the ledger cannot be written; the workers have stopped by then.
     public func run(onEntry: (LedgerEntry, RunSummary) -> Void = { _, _ in }) throws -> RunSummary {
         let start = DispatchTime.now().uptimeNanoseconds
-        try FileManager.default.createDirectory(at: options.output, withIntermediateDirectories: true)
+        try Self.createFolder(options.output)
         // One run per output folder, held until this function returns (or the process dies).
         let lock = try FolderLock(folder: options.output)
         defer { lock.release() }
@@ -146,6 +146,22 @@ public final class BatchRunner: @unchecked Sendable {
     /// for their turn, so a wide window costs no memory worth counting while it keeps the
     /// workers busy through a slow `syncfs` on the recording thread.
     static func window(jobs: Int) -> Int { 64 * jobs }
+
+    /// Creates `folder` and the folders above it as needed; throws `AtomicFileError` naming it
+    /// and the system's reason ("create folder: Not a directory" when a file is in the way).
+    static func createFolder(_ folder: URL) throws {
+        var path = ""
+        for component in folder.standardizedFileURL.path.split(separator: "/") {
+            path += "/" + component
+            if mkdir(path, 0o755) == 0 { continue }
+            let code = errno
+            var info = stat()
+            guard code == EEXIST, stat(path, &info) == 0 else { throw AtomicFileError(path: folder.path, operation: "create folder", code: code) }
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw AtomicFileError(path: folder.path, operation: "create folder", code: path == folder.standardizedFileURL.path ? EEXIST : ENOTDIR)
+            }
+        }
+    }
 
     /// Deletes the temporary files an atomic write leaves behind when the process is killed
     /// between creating and renaming them: regular files whose names are exactly AtomicFile's
