@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "GlimpsePipelineTests",
             dependencies: [
-                "GlimpseTestSupport", "GlimpseTensor", "GlimpseNN", "GlimpseSerialization", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline",
+                "GlimpseTestSupport", "GlimpseTensor", "GlimpseFiles", "GlimpseNN", "GlimpseSerialization", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline",
                 "GlimpseModels", "GlimpseClassification", "GlimpseRegistry",
             ]),
         .testTarget(name: "GlimpseImagingTests", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["Fixtures"]),

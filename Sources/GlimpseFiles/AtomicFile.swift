@@ -2,7 +2,9 @@
 // the new, never half.
 //
 // The bytes go to a uniquely named temporary file in the destination's directory
-// (`.NAME.tmp-PID-RANDOM`, same file system so rename(2) is atomic), are fsync'ed, and the
+// (`.NAME.tmp-PID-RANDOM.glimpse`, RANDOM 16 hex digits, same file system so rename(2) is
+// atomic; `isTemporaryName` recognises exactly these names, so a cleanup never takes a user's
+// file for one), are fsync'ed, and the
 // temporary file is renamed over the destination; the directory is then fsync'ed so the rename
 // survives a crash. On any failure the temporary file is removed and the destination is left as
 // it was. Weights, checkpoints, datasets, images and run outputs all write through here.
@@ -140,10 +142,18 @@ public enum AtomicFile {
         close(fd)
     }
 
-    /// The temporary path used for `url`: hidden, in the same directory, unique per process and call.
+    /// The temporary path used for `url`: hidden, in the same directory, unique per process and
+    /// call: `.NAME.tmp-PID-RANDOM.glimpse`, RANDOM 16 lower-case hex digits.
     static func temporaryURL(for url: URL) -> URL {
-        let random = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let name = ".\(url.lastPathComponent).tmp-\(getpid())-\(random)"
+        let hex = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let name = ".\(url.lastPathComponent).tmp-\(getpid())-\(String(repeating: "0", count: 16 - hex.count) + hex).glimpse"
         return url.deletingLastPathComponent().appendingPathComponent(name)
+    }
+
+    /// The pid in `name` when it is exactly the name of a temporary file this writer makes
+    /// (`.NAME.tmp-PID-RANDOM.glimpse`), else nil.
+    public static func temporaryNameOwner(_ name: String) -> Int32? {
+        guard let match = name.wholeMatch(of: #/\..+\.tmp-([0-9]{1,10})-[0-9a-f]{16}\.glimpse/#) else { return nil }
+        return Int32(match.1)
     }
 }

@@ -13,6 +13,9 @@ import GlimpseImaging
 import GlimpseSerialization
 import GlimpseStages
 import GlimpseTensor
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How a run behaves.
 public struct BatchOptions: Sendable {
@@ -70,10 +73,14 @@ public final class BatchRunner: @unchecked Sendable {
     }
 
     /// Processes every input; `onEntry` sees each ledger entry in input order with the counts
-    /// so far. Throws only when the output folder or ledger cannot be written.
+    /// so far. Throws only when the output folder is locked by another run (`FolderLockError`)
+    /// or cannot be written, or the ledger cannot be written; the workers have stopped by then.
     public func run(onEntry: (LedgerEntry, RunSummary) -> Void = { _, _ in }) throws -> RunSummary {
         let start = DispatchTime.now().uptimeNanoseconds
-        try FileManager.default.createDirectory(at: options.output, withIntermediateDirectories: true)
+        try Self.createFolder(options.output)
+        // One run per output folder, held until this function returns (or the process dies).
+        let lock = try FolderLock(folder: options.output)
+        defer { lock.release() }
         let ledgerURL = options.output.appendingPathComponent("ledger.jsonl")
         previous = options.resume ? Ledger.read(ledgerURL) : [:]
         if options.resume { Self.removeStaleTemporaries(in: options.output) }
@@ -99,14 +106,23 @@ public final class BatchRunner: @unchecked Sendable {
         func flush() throws {
             guard !pending.isEmpty else { return }
             AtomicFile.syncFileSystem(of: options.output)
-            for entry in pending { try ledger.append(entry) }
+            try ledger.append(pending)
             pending.removeAll()
             lastSync = DispatchTime.now().uptimeNanoseconds
         }
         for index in 0..<items.count {
             let entry = state.nextInOrder()
             pending.append(entry)
-            if DispatchTime.now().uptimeNanoseconds - lastSync > 100_000_000 || index == items.count - 1 { try flush() }
+            if DispatchTime.now().uptimeNanoseconds - lastSync > 100_000_000 || index == items.count - 1 {
+                do {
+                    try flush()
+                } catch {
+                    // no worker may outlive the run: the process exits soon after this throws
+                    state.cancel()
+                    group.wait()
+                    throw error
+                }
+            }
             switch entry.status {
             case .ok: summary.ok += 1
             case .failed: summary.failed += 1
@@ -131,14 +147,42 @@ public final class BatchRunner: @unchecked Sendable {
     /// workers busy through a slow `syncfs` on the recording thread.
     static func window(jobs: Int) -> Int { 64 * jobs }
 
-    /// Deletes the temporary files (`.NAME.tmp-PID-RANDOM`) an atomic write leaves behind
-    /// when the process is killed between creating and renaming them.
+    /// Creates `folder` and the folders above it as needed; throws `AtomicFileError` naming it
+    /// and the system's reason ("create folder: Not a directory" when a file is in the way).
+    static func createFolder(_ folder: URL) throws {
+        var path = ""
+        for component in folder.standardizedFileURL.path.split(separator: "/") {
+            path += "/" + component
+            if mkdir(path, 0o755) == 0 { continue }
+            let code = errno
+            var info = stat()
+            guard code == EEXIST, stat(path, &info) == 0 else { throw AtomicFileError(path: folder.path, operation: "create folder", code: code) }
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw AtomicFileError(path: folder.path, operation: "create folder", code: path == folder.standardizedFileURL.path ? EEXIST : ENOTDIR)
+            }
+        }
+    }
+
+    /// Deletes the temporary files an atomic write leaves behind when the process is killed
+    /// between creating and renaming them: regular files whose names are exactly AtomicFile's
+    /// (`.NAME.tmp-PID-RANDOM.glimpse`) and whose writer is no longer alive. Nothing else, and
+    /// no folder, is removed; symbolic links are neither followed nor removed.
     static func removeStaleTemporaries(in folder: URL) {
-        guard let walker = FileManager.default.enumerator(atPath: folder.path) else { return }
-        while let relative = walker.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix("."), name.contains(".tmp-") {
-                try? FileManager.default.removeItem(atPath: folder.path + "/" + relative)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names {
+            let path = folder.path + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                removeStaleTemporaries(in: URL(fileURLWithPath: path))
+            case S_IFREG:
+                // a live writer (another glimpse command writing here) keeps its file
+                if let owner = AtomicFile.temporaryNameOwner(name), owner == getpid() || (kill(owner, 0) != 0 && errno == ESRCH) {
+                    unlink(path)
+                }
+            default:
+                continue
             }
         }
     }
@@ -203,6 +247,14 @@ private final class WorkState: @unchecked Sendable {
 
     init(count: Int, window: Int) {
         (self.count, self.window) = (count, window)
+    }
+
+    /// Hands out no more indices: workers finish the input in hand and stop.
+    func cancel() {
+        condition.lock()
+        next = count
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The next index to process, waiting while too many are in flight; nil when none remain.

@@ -1,13 +1,17 @@
 // Ledger: OUT/ledger.jsonl, one JSON line per input: path, content hash, pipeline fingerprint,
 // status, error, per-stage timings, and `out_of_domain` when a head stage skipped the image
 // (still `ok`: done, not retried). Lines are appended as inputs finish (after their outputs are
-// in place), so after a crash every ok line names outputs that exist; `--resume` reads it back
+// in place), whole lines only (a failed write is cut back), so after a crash every ok line names
+// outputs that exist; `--resume` reads it back
 // and skips those inputs. At the end of a run the ledger is rewritten with one
 // line per input, in input order.
 
 import Foundation
 import GlimpseFiles
 import GlimpseSerialization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One input's line in the ledger.
 public struct LedgerEntry: Sendable, Equatable {
@@ -52,37 +56,52 @@ public struct LedgerEntry: Sendable, Equatable {
 }
 
 /// Reading and appending the ledger file.
+///
+/// Lines are appended with pwrite(2) at the end of the last whole line; when a write fails
+/// part-way (a full disk, a file-size limit) the file is truncated back to that length, so the
+/// ledger holds whole lines only, and the error (`AtomicFileError`) names the file.
 public final class Ledger {
     /// The ledger's path.
     public let url: URL
-    private var handle: FileHandle
+    private var fd: Int32
+    /// Bytes of whole lines: where the next line goes.
+    private var length: off_t
 
-    /// Opens `url` for appending (creating it; truncating it unless `keep`). When kept, a
-    /// last line cut short by a crash is ended so the next entry starts on its own line.
+    /// Opens `url` for appending (creating it; truncating it unless `keep`). When kept, a last
+    /// line cut short by a crash is cut off, so the next entry starts on its own line.
     public init(url: URL, keep: Bool) throws {
         self.url = url
-        let manager = FileManager.default
-        if !keep || !manager.fileExists(atPath: url.path) {
-            guard manager.createFile(atPath: url.path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        (fd, length) = try Self.openFile(url, truncate: !keep)
+        if length > 0 {
+            let whole = try Self.wholeLinesLength(fd, end: length, path: url.path)
+            if whole < length {
+                guard ftruncate(fd, whole) == 0 else { throw AtomicFileError(path: url.path, operation: "truncate", code: errno) }
+                length = whole
             }
-        }
-        handle = try FileHandle(forWritingTo: url)
-        let end = try handle.seekToEnd()
-        if end > 0 {
-            let reader = try FileHandle(forReadingFrom: url)
-            try reader.seek(toOffset: end - 1)
-            let last = try reader.read(upToCount: 1)
-            try reader.close()
-            if last != Data([0x0A]) { try handle.write(contentsOf: Data([0x0A])) }
         }
     }
 
-    deinit { try? handle.close() }
+    deinit { if fd >= 0 { close(fd) } }
 
     /// Appends one line.
-    public func append(_ entry: LedgerEntry) throws {
-        try handle.write(contentsOf: Data((entry.jsonLine() + "\n").utf8))
+    public func append(_ entry: LedgerEntry) throws { try append([entry]) }
+
+    /// Appends one line per entry, all or none: on failure the file is cut back to its length
+    /// before the call and the error names it.
+    public func append(_ entries: [LedgerEntry]) throws {
+        let bytes = Array(entries.map { $0.jsonLine() + "\n" }.joined().utf8)
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + written, bytes.count - written, length + off_t(written)) }
+            if result < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                let cut = ftruncate(fd, length) == 0
+                throw AtomicFileError(path: url.path, operation: cut ? "write" : "write (and the truncation back to whole lines)", code: code)
+            }
+            written += result
+        }
+        length += off_t(bytes.count)
     }
 
     /// The last well-formed entry per path in `url` (lines cut short or garbled are ignored).
@@ -101,9 +120,37 @@ public final class Ledger {
     /// Replaces the ledger with `entries`, one line each, atomically; later appends go to the new file.
     public func rewrite(_ entries: [LedgerEntry]) throws {
         let text = entries.map { $0.jsonLine() + "\n" }.joined()
-        try handle.close()
+        close(fd)
+        fd = -1
         try AtomicFile.write(Data(text.utf8), to: url)
-        handle = try FileHandle(forWritingTo: url)
-        try handle.seekToEnd()
+        (fd, length) = try Self.openFile(url, truncate: false)
+    }
+
+    /// Opens `url` for reading and writing, created if missing; returns the descriptor and the file's length.
+    private static func openFile(_ url: URL, truncate: Bool) throws -> (Int32, off_t) {
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0o644)
+        guard fd >= 0 else { throw AtomicFileError(path: url.path, operation: "open", code: errno) }
+        let end = lseek(fd, 0, SEEK_END)
+        guard end >= 0 else {
+            let code = errno
+            close(fd)
+            throw AtomicFileError(path: url.path, operation: "seek", code: code)
+        }
+        return (fd, end)
+    }
+
+    /// The length up to and including the last newline before `end` (0 when there is none).
+    private static func wholeLinesLength(_ fd: Int32, end: off_t, path: String) throws -> off_t {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var chunkEnd = end
+        while chunkEnd > 0 {
+            let start = max(0, chunkEnd - off_t(buffer.count))
+            let count = Int(chunkEnd - start)
+            let read = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, start) }
+            guard read == count else { throw AtomicFileError(path: path, operation: "read", code: read < 0 ? errno : EIO) }
+            if let newline = buffer[0..<count].lastIndex(of: 0x0A) { return start + off_t(newline) + 1 }
+            chunkEnd = start
+        }
+        return 0
     }
 }

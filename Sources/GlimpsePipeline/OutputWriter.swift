@@ -27,44 +27,50 @@ public struct OutputWriter: Sendable {
         (self.pipeline, self.output) = (pipeline, output)
     }
 
-    /// The per-image JSON file of `stem`.
-    public func jsonURL(stem: String) -> URL { output.appendingPathComponent(stem + ".json") }
+    /// The per-image JSON file of `stem`; throws `OutputPathError` for a stem that would leave
+    /// the output folder (every per-image path below goes through `OutputPath` the same way).
+    public func jsonURL(stem: String) throws -> URL { try OutputPath.resolve(stem: stem, suffix: ".json", in: output) }
 
     /// The label map's path relative to the output folder.
     public func labelMapName(stem: String) -> String { stem + ".mask.png" }
 
+    /// The label map of `stem`.
+    func labelMapURL(stem: String) throws -> URL { try OutputPath.resolve(stem: stem, suffix: ".mask.png", in: output) }
+
+    /// The preview of `stem`.
+    func previewURL(stem: String) throws -> URL { try OutputPath.resolve(stem: stem, suffix: ".preview.png", in: output) }
+
     /// The thumbnail of `stem`.
-    func thumbnailURL(stem: String) -> URL { output.appendingPathComponent(".report/" + stem + ".jpg") }
+    func thumbnailURL(stem: String) throws -> URL { try OutputPath.resolve(stem: stem, prefix: ".report/", suffix: ".jpg", in: output) }
 
     /// Whether every per-image output of `stem` exists (the test `--resume` uses); a segmenter
     /// that skipped the image as out of its domain left no mask, which its JSON records.
     public func outputsExist(stem: String) -> Bool {
-        var paths = [jsonURL(stem: stem)]
-        if pipeline.file.outputs.report { paths.append(thumbnailURL(stem: stem)) }
-        if pipeline.file.outputs.previews { paths.append(output.appendingPathComponent(stem + ".preview.png")) }
+        guard OutputPath.staysInside(stem), let json = try? jsonURL(stem: stem), let mask = try? labelMapURL(stem: stem) else { return false }
+        var paths = [json]
+        if pipeline.file.outputs.report, let thumbnail = try? thumbnailURL(stem: stem) { paths.append(thumbnail) }
+        if pipeline.file.outputs.previews, let preview = try? previewURL(stem: stem) { paths.append(preview) }
         guard paths.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) else { return false }
-        guard pipeline.hasSegmenter, !FileManager.default.fileExists(atPath: output.appendingPathComponent(labelMapName(stem: stem)).path)
-        else { return true }
+        guard pipeline.hasSegmenter, !FileManager.default.fileExists(atPath: mask.path) else { return true }
         // no mask is complete only when the segmenter skipped the image as out of its domain
-        return (try? ImageResult.read(jsonURL(stem: stem)))?.isOutOfDomain(for: .segmenter) ?? false
+        return (try? ImageResult.read(json))?.isOutOfDomain(for: .segmenter) ?? false
     }
 
-    /// Writes one image's outputs, the JSON last.
+    /// Writes one image's outputs, the JSON last; throws `OutputPathError`, before writing
+    /// anything, for a stem that would place a file outside the output folder.
     public func writeImageOutputs(_ outcome: ImageOutcome, stem: String) throws {
-        let json = jsonURL(stem: stem)
+        let json = try jsonURL(stem: stem)
+        let (mask, previewFile, thumbnail) = (try labelMapURL(stem: stem), try previewURL(stem: stem), try thumbnailURL(stem: stem))
         try FileManager.default.createDirectory(at: json.deletingLastPathComponent(), withIntermediateDirectories: true)
         let result = outcome.result
         if let map = outcome.labelMap {
-            try AtomicFile.write(PNG.encode(map, file: labelMapName(stem: stem)),
-                                 to: output.appendingPathComponent(labelMapName(stem: stem)), durability: .deferred)
+            try AtomicFile.write(PNG.encode(map, file: labelMapName(stem: stem)), to: mask, durability: .deferred)
         }
         if pipeline.file.outputs.previews {
             let preview = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: nil)
-            try AtomicFile.write(PNG.encode(preview, file: stem + ".preview.png"),
-                                 to: output.appendingPathComponent(stem + ".preview.png"), durability: .deferred)
+            try AtomicFile.write(PNG.encode(preview, file: stem + ".preview.png"), to: previewFile, durability: .deferred)
         }
         if pipeline.file.outputs.report {
-            let thumbnail = thumbnailURL(stem: stem)
             try FileManager.default.createDirectory(at: thumbnail.deletingLastPathComponent(), withIntermediateDirectories: true)
             let small = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: Self.thumbnailSide)
             try AtomicFile.write(JPEG.encode(small, quality: 80, file: thumbnail.path), to: thumbnail, durability: .deferred)
@@ -80,7 +86,7 @@ public struct OutputWriter: Sendable {
         for (item, entry) in zip(items, entries) where item.kind == .image {
             imageID += 1
             guard entry.status == .ok else { continue }
-            results.append((imageID, item.stem, try ImageResult.read(jsonURL(stem: item.stem))))
+            results.append((imageID, item.stem, try ImageResult.read(try jsonURL(stem: item.stem))))
         }
         if let categories = pipeline.boxCategories {
             let coco = COCOExport(categories: categories, categoryIDs: pipeline.boxCategoryIDs, results: results)
@@ -99,7 +105,7 @@ public struct OutputWriter: Sendable {
         }
         if pipeline.file.outputs.report {
             let page = ReportPage(pipelineName: pipeline.file.name, output: output, items: items, entries: entries,
-                                  results: results.map { ($0.stem, $0.result) }, thumbnail: { thumbnailURL(stem: $0) })
+                                  results: results.map { ($0.stem, $0.result) }, thumbnail: { try thumbnailURL(stem: $0) })
             try page.write(to: output.appendingPathComponent("report.html"))
         }
     }

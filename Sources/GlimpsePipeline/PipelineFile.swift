@@ -43,6 +43,10 @@ public struct PipelineFile: Sendable {
     /// skips work done with the same pipeline.
     public var fingerprint: String
 
+    /// The deepest nesting of collections a pipeline file may have; deeper texts are refused
+    /// before Yams sees them (its recursive node builder overflows the stack on deep input).
+    public static let maximumNesting = 32
+
     /// The top-level keys a pipeline file may have.
     public static let topLevelKeys = ["name", "description", "stages", "outputs"]
 
@@ -78,6 +82,10 @@ public struct PipelineFile: Sendable {
         var problems = [PipelineProblem]()
         func problem(_ node: Node?, _ key: String, _ message: String) {
             problems.append(PipelineProblem(line: node?.mark?.line ?? 0, key: key, message: message))
+        }
+        if let line = PipelineNesting.firstLine(deeperThan: maximumNesting, in: text) {
+            throw PipelineFileError(file: file, problems: [PipelineProblem(
+                line: line, key: "-", message: "nested deeper than \(maximumNesting) levels (a pipeline file needs about five); refused before parsing")])
         }
         let root: Node?
         do {

@@ -13,7 +13,7 @@ struct ReportPage {
     let items: [InputItem]
     let entries: [LedgerEntry]
     let results: [(stem: String, result: ImageResult)]
-    let thumbnail: (String) -> URL
+    let thumbnail: (String) throws -> URL
 
     /// Writes the page to `url` atomically, a card at a time, so memory holds one thumbnail
     /// rather than the whole page.

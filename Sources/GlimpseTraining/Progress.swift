@@ -49,7 +49,7 @@ public final class ProgressReporter {
             let line = "\(label) [\(bar)] \(done)/\(total) \(fields) \(Int(rate)) img/s ETA \(ProgressReporter.clock(eta))"
             let padding = String(repeating: " ", count: max(0, lineLength - line.count))
             lineLength = line.count
-            FileHandle.standardError.write(("\r" + line + padding).data(using: .utf8)!)
+            FileHandle.standardError.write(Data(("\r" + TerminalText.escaped(line) + padding).utf8))
         case .lines:
             guard t - lastLog >= logInterval else { return }
             lastLog = t
@@ -65,7 +65,7 @@ public final class ProgressReporter {
             FileHandle.standardError.write("\n".data(using: .utf8)!)
             lineLength = 0
         }
-        FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+        FileHandle.standardError.write(Data((TerminalText.escaped(message) + "\n").utf8))
     }
 
     /// Seconds as `m:ss` or `h:mm:ss`.

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseTraining
 
 /// The `glimpse` command.
 @main
@@ -67,9 +68,10 @@ enum ProjectPaths {
     }
 }
 
-/// Prints `message` to standard error.
+/// Prints `message` to standard error, control characters escaped (`TerminalText`): messages
+/// carry file names and pipeline-file keys, which may hold terminal escape sequences.
 func printError(_ message: String) {
-    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+    FileHandle.standardError.write(Data((TerminalText.escaped(message) + "\n").utf8))
 }
 
 import GlimpseTensor

@@ -44,7 +44,7 @@ struct ImageCommand: ParsableCommand {
                     print(Self.describe(info, file: file))
                 } catch {
                     failures += 1
-                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    printError("error: \(error)")
                 }
             }
             if failures > 0 { throw ExitCode(1) }

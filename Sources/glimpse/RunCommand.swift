@@ -39,6 +39,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if output.isEmpty { throw ValidationError("-o/--output must name a folder (an empty name would write among the inputs)") }
     }
 
     func run() throws {
@@ -74,6 +75,10 @@ struct RunCommand: ParsableCommand {
         }
 
         let items = InputScanner.scan(inputs, excluding: output) { pipeline.decoder.recognises($0) }
+        if let clash = items.first(where: { $0.kind == .unreadable(InputScanner.outputFolderReason) }) {
+            printError("error: the input folder \(clash.path) \(InputScanner.outputFolderReason)")
+            throw ExitCode(2)
+        }
         let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
         let runner = BatchRunner(pipeline: pipeline, items: items,
                                  options: BatchOptions(output: URL(fileURLWithPath: output), jobs: jobs, resume: resume))

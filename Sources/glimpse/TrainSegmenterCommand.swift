@@ -84,8 +84,8 @@ struct TrainSegmenter: ParsableCommand {
             config.subtractMean = subtractMean
             try config.validate()
             if config.variant.coarser != nil && config.initFrom == nil {
-                FileHandle.standardError.write(Data(("note: \(net) starts from DeepConvNet, not from a trained \(config.variant.coarser!.rawValue)"
-                                                     + " (the paper's staged training: --init runs/\(config.variant.coarser!.rawValue).safetensors)\n").utf8))
+                printError("note: \(net) starts from DeepConvNet, not from a trained \(config.variant.coarser!.rawValue)"
+                           + " (the paper's staged training: --init runs/\(config.variant.coarser!.rawValue).safetensors)")
             }
 
             let progress = ProgressReporter(quiet: runOptions.quiet)
