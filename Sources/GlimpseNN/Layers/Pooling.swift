@@ -10,14 +10,30 @@ public struct MaxPool2D: Layer {
     public let stride: Int
     /// Padding on each side (padded cells never win).
     public let padding: Int
+    /// Whether the output size rounds up (PyTorch's `ceil_mode`): a last, partial window is kept
+    /// when it starts inside the input (or the left padding), as Caffe's pooling and MTCNN do.
+    public let ceilMode: Bool
 
     /// Creates a max pool; `stride` defaults to `kernelSize`.
-    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false) {
         precondition(kernelSize >= 1 && (stride ?? kernelSize) >= 1 && padding >= 0 && padding * 2 <= kernelSize,
                      "MaxPool2D: bad window")
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
+        self.ceilMode = ceilMode
+    }
+
+    /// The output length along an input axis of `length`: `(L + 2p - k) / s + 1`, rounded down, or
+    /// in ceil mode rounded up unless the last window would start past the input and left padding
+    /// (PyTorch's `pooling_output_shape`).
+    public func outputLength(_ length: Int) -> Int {
+        let span = length + 2 * padding - kernelSize
+        precondition(span >= 0, "MaxPool2D: input length \(length) is smaller than the window \(kernelSize)")
+        guard ceilMode else { return span / stride + 1 }
+        var out = (span + stride - 1) / stride + 1
+        if (out - 1) * stride >= length + padding { out -= 1 }
+        return out
     }
 
     func geometry(_ input: Tensor) -> ConvGeometry {
@@ -32,15 +48,17 @@ public struct MaxPool2D: Layer {
     func pool(_ input: Tensor, winners: UnsafeMutablePointer<Int32>?) -> Tensor {
         let g = geometry(input)
         let planes = input.shape[0] * input.shape[1]
-        let (h, w, oh, ow) = (g.height, g.width, g.outHeight, g.outWidth)
+        let (h, w, oh, ow) = (g.height, g.width, outputLength(g.height), outputLength(g.width))
         let (k, s, p) = (kernelSize, stride, padding)
+        // the unrolled 2x2 path reads whole windows; a partial last window (ceil mode) takes the general one
+        let whole2x2 = k == 2 && s == 2 && p == 0 && 2 * oh <= h && 2 * ow <= w
         return Tensor(uninitializedShape: [input.shape[0], input.shape[1], oh, ow]) { out in
             input.withUnsafeBufferPointer { x in
                 Compute.parallelChunks(planes) { _, range in
                     for plane in range {
                         let src = x.baseAddress! + plane * h * w
                         let dst = out.baseAddress! + plane * oh * ow
-                        if k == 2 && s == 2 && p == 0 {
+                        if whole2x2 {
                             // The common 2x2 / stride 2 window, without the general bounds logic.
                             for oy in 0..<oh {
                                 let top = src + 2 * oy * w, bottom = top + w
@@ -91,7 +109,7 @@ public struct MaxPool2D: Layer {
     /// Training forward; the pullback scatters each output gradient to its window's maximum.
     public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let g = geometry(input)
-        var winners = [Int32](repeating: 0, count: input.shape[0] * input.shape[1] * g.outPixels)
+        var winners = [Int32](repeating: 0, count: input.shape[0] * input.shape[1] * outputLength(g.height) * outputLength(g.width))
         let output = winners.withUnsafeMutableBufferPointer { pool(input, winners: $0.baseAddress!) }
         let inputShape = input.shape
         return (output, { dy, _ in
