@@ -74,10 +74,12 @@ struct LayerGradientTests {
             let result = gradientCheck(MaxPool2D(kernelSize: kernel, stride: stride), input: distinctInput([2, 3, 7, 6]))
             #expect(result.passed(), "k\(kernel) s\(stride): \(result)")
         }
-        // ceil mode (PyTorch's ceil_mode, MTCNN's pools): 7 x 6 with 2/2 gives 4 x 3, 3/2 gives 4 x 3
-        for (kernel, stride) in [(2, 2), (3, 2)] {
+        // ceil mode (PyTorch's ceil_mode, MTCNN's pools) keeps a last partial window: 7 x 6 with
+        // 2/2 gives 4 x 3 (floor: 3 x 3), with 3/2 3 x 3 (floor: 3 x 2)
+        for (kernel, stride, shape) in [(2, 2, [1, 1, 4, 3]), (3, 2, [1, 1, 3, 3])] {
             let pool = MaxPool2D(kernelSize: kernel, stride: stride, ceilMode: true)
-            #expect(pool(distinctInput([1, 1, 7, 6])).shape == [1, 1, 4, 3])
+            #expect(pool(distinctInput([1, 1, 7, 6])).shape == shape)
+            #expect(pool.outputLength(7) == shape[2] && pool.outputLength(6) == shape[3])
             let result = gradientCheck(pool, input: distinctInput([2, 3, 7, 6]))
             #expect(result.passed(), "ceil k\(kernel) s\(stride): \(result)")
         }
