@@ -50,20 +50,22 @@ public struct MaxPool2D: Layer {
         let planes = input.shape[0] * input.shape[1]
         let (h, w, oh, ow) = (g.height, g.width, outputLength(g.height), outputLength(g.width))
         let (k, s, p) = (kernelSize, stride, padding)
-        // the unrolled 2x2 path reads whole windows; a partial last window (ceil mode) takes the general one
-        let whole2x2 = k == 2 && s == 2 && p == 0 && 2 * oh <= h && 2 * ow <= w
+        // the unrolled 2x2 path covers the windows wholly inside; a partial last row or column of
+        // windows (ceil mode on an odd size) takes the general path
+        let unrolled = k == 2 && s == 2 && p == 0
+        let (wholeRows, wholeColumns) = unrolled ? (min(oh, h / 2), min(ow, w / 2)) : (0, 0)
         return Tensor(uninitializedShape: [input.shape[0], input.shape[1], oh, ow]) { out in
             input.withUnsafeBufferPointer { x in
                 Compute.parallelChunks(planes) { _, range in
                     for plane in range {
                         let src = x.baseAddress! + plane * h * w
                         let dst = out.baseAddress! + plane * oh * ow
-                        if whole2x2 {
+                        if unrolled {
                             // The common 2x2 / stride 2 window, without the general bounds logic.
-                            for oy in 0..<oh {
+                            for oy in 0..<wholeRows {
                                 let top = src + 2 * oy * w, bottom = top + w
                                 let rowBase = Int32(plane * h * w + 2 * oy * w)
-                                for ox in 0..<ow {
+                                for ox in 0..<wholeColumns {
                                     // Branch-free selection: on random data the winner is unpredictable,
                                     // and mispredicted branches cost more than the comparisons.
                                     let x0 = 2 * ox
@@ -77,11 +79,11 @@ public struct MaxPool2D: Layer {
                                     winners?[plane * oh * ow + oy * ow + ox] = rowBase &+ (bottomWins ? lowerIndex : upperIndex)
                                 }
                             }
-                            continue
                         }
                         for oy in 0..<oh {
                             let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
-                            for ox in 0..<ow {
+                            // the unrolled path did the first wholeColumns windows of its rows
+                            for ox in (oy < wholeRows ? wholeColumns : 0)..<ow {
                                 let x0 = max(ox * s - p, 0), x1 = min(ox * s - p + k, w)
                                 var best = -Float.infinity
                                 var bestIndex = y0 * w + x0
