@@ -95,8 +95,8 @@ def main():
             with torch.no_grad():
                 try:
                     return detect_face([image], 20, pnet, rnet, onet, [0.6, 0.7, 0.7], 0.709, "cpu")
-                except RuntimeError as error:  # torch.cat of no crops: the reference has no empty-stage guard
-                    if "non-empty" in str(error) or "expected a non-empty" in str(error):
+                except (RuntimeError, ValueError) as error:  # torch.cat of no levels or crops: no empty-stage guard
+                    if "non-empty" in str(error):
                         return np.zeros((1, 0, 5)), np.zeros((1, 0, 5, 2))
                     raise
         boxes, points = run()

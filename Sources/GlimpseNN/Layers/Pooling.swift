@@ -43,8 +43,8 @@ public struct MaxPool2D: Layer {
                             strideY: stride, strideX: stride, padY: padding, padX: padding)
     }
 
-    /// `[N, C, H, W]` -> `[N, C, (H + 2p - k) / s + 1, (W + 2p - k) / s + 1]`; `winners` (if given) gets the
-    /// flat input index of each output's maximum.
+    /// `[N, C, H, W]` -> `[N, C, outputLength(H), outputLength(W)]` (`(H + 2p - k) / s + 1`, rounded up
+    /// in ceil mode); `winners` (if given) gets the flat input index of each output's maximum.
     func pool(_ input: Tensor, winners: UnsafeMutablePointer<Int32>?) -> Tensor {
         let g = geometry(input)
         let planes = input.shape[0] * input.shape[1]
