@@ -8,6 +8,8 @@
 //       SqueezeNet 1.1 inference at 227x227, batch 1 and 16, shipped weights (SqueezeNetBenchmark.swift).
 //   glimpse-bench fast-rcnn --threads N [--reps R] [--warmup W]
 //       Fast R-CNN inference on one 128 px image with 400 and 2000 RoIs, shipped scene weights (FastRCNNBenchmark.swift).
+//   glimpse-bench mtcnn --threads N [--reps R] [--warmup W] IMAGE...
+//       MTCNN face detection per image, shipped weights (MTCNNBenchmark.swift).
 //   glimpse-bench fcn --threads N [--reps R] [--warmup W] [--weights FILE]
 //       FCN per-pixel scores of one 128 and one 256 px image, shipped (or given) segmenter weights;
 //   glimpse-bench fcn --make-random FILE [--variant fcn-8s]
@@ -31,6 +33,7 @@ let usage = """
            glimpse-bench deepconvnet --threads N [--reps R] [--warmup W]
            glimpse-bench squeezenet --threads N [--reps R] [--warmup W]
            glimpse-bench fast-rcnn --threads N [--reps R] [--warmup W]
+           glimpse-bench mtcnn --threads N [--reps R] [--warmup W] IMAGE...
            glimpse-bench fcn --threads N [--reps R] [--warmup W] [--weights FILE]
            glimpse-bench fcn --make-random FILE [--variant fcn-32s|fcn-16s|fcn-8s]
            glimpse-bench lstm-step --threads N [--reps R] [--warmup W] [--gemm-threads]
@@ -157,6 +160,9 @@ case "squeezenet":
 
 case "fast-rcnn":
     runFastRCNNBenchmark(arguments: subcommandArguments)
+
+case "mtcnn":
+    runMTCNNBenchmark(arguments: subcommandArguments)
 
 case "fcn":
     runFCNBenchmark(arguments: subcommandArguments)

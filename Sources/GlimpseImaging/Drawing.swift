@@ -36,6 +36,13 @@ extension Image {
         fillRectangle(x: x1 - t, y: y0, width: t, height: h, color: color)
     }
 
+    /// Draws a landmark as a filled square of side `2 * radius + 1` centred on the pixel holding (x, y).
+    public mutating func drawLandmark(_ point: Landmark, color: [UInt8], radius: Int = 2) {
+        guard point.x.isFinite && point.y.isFinite && abs(point.x) < 1e9 && abs(point.y) < 1e9 else { return }
+        let x = Int(point.x.rounded(.down)), y = Int(point.y.rounded(.down))
+        fillRectangle(x: x - radius, y: y - radius, width: 2 * radius + 1, height: 2 * radius + 1, color: color)
+    }
+
     /// Draws `text` in the built-in 5x7 font with its top-left at (x, y), each font pixel
     /// `scale` x `scale` image pixels, on an optional background box with a 1-pixel margin.
     public mutating func drawText(_ text: String, x: Int, y: Int, color: [UInt8], scale: Int = 1,

@@ -19,6 +19,12 @@ public struct WeightImportTable: Sendable {
         case same
         /// Keras kernels: convolutions `[kH, kW, I, O]` -> `[O, I, kH, kW]`, dense `[I, O]` -> `[O, I]`.
         case kerasKernel
+        /// A Keras dense kernel `[I, O]` whose input is a `[H, W, C]` map permuted to `[W, H, C]`
+        /// and flattened (MTCNN's R-Net and O-Net, `Permute((2, 1, 3))`; facenet-pytorch's
+        /// `permute(0, 3, 2, 1)`) -> `[O, I]` with inputs in Glimpse's `[C, H, W]` flatten order.
+        case kerasDenseAfterTransposedFlatten(height: Int, width: Int, channels: Int)
+        /// Every size-1 axis dropped (Keras's PReLU slopes `[1, 1, C]` -> `[C]`).
+        case squeezed
     }
 
     /// The separator between path components in source names (`/` for Keras).
@@ -29,6 +35,8 @@ public struct WeightImportTable: Sendable {
     public var componentRenames: [String: String]
     /// The last component's new name and layout (`kernel` -> `weight`, Keras kernel layout).
     public var leafRules: [String: (name: String, layout: Layout)]
+    /// Layouts by Glimpse name that replace the leaf rule's (a dense layer after a permuted flatten).
+    public var layoutOverrides: [String: Layout] = [:]
 
     /// Keras (HWIO) weights, as in `squeezenet1_1_imagenet_hwio.safetensors`.
     public static let kerasHWIO = WeightImportTable(
@@ -50,18 +58,35 @@ public struct WeightImportTable: Sendable {
                         "features.12": "fire9", "classifier.1": "conv10"],
         componentRenames: [:], leafRules: [:])
 
+    /// MTCNN's P-, R- and O-Net as the PyPI `mtcnn` 1.0.0 package stores them (Keras layer
+    /// weights by list index, `pnet/00` ... `onet/20`): each index named after its layer
+    /// (`MTCNN.kerasNames`), convolutions HWIO, dense kernels `[in, out]`, PReLU slopes
+    /// `[1, 1, C]`, and R-Net's and O-Net's first dense layer reading a `[W, H, C]` flatten.
+    public static let kerasMTCNN = WeightImportTable(
+        separator: "/",
+        prefixRenames: MTCNN.kerasNames.mapValues { $0.replacingOccurrences(of: ".weight", with: "/kernel")
+                                                        .replacingOccurrences(of: ".", with: "/") },
+        componentRenames: [:],
+        leafRules: ["kernel": ("weight", .kerasKernel), "bias": ("bias", .same), "alpha": ("weight", .squeezed)],
+        layoutOverrides: [
+            "rnet.dense4.weight": .kerasDenseAfterTransposedFlatten(height: 3, width: 3, channels: 64),
+            "onet.dense5.weight": .kerasDenseAfterTransposedFlatten(height: 3, width: 3, channels: 128),
+        ])
+
     /// The tables by the name the command line uses.
     public static let byName: [String: WeightImportTable] = [
         "keras-hwio": .kerasHWIO, "pytorch": .pytorch, "torchvision-squeezenet1.1": .torchvisionSqueezeNet11,
+        "keras-mtcnn": .kerasMTCNN,
     ]
 
     /// Creates a table.
     public init(separator: String, prefixRenames: [String: String] = [:], componentRenames: [String: String],
-                leafRules: [String: (name: String, layout: Layout)]) {
+                leafRules: [String: (name: String, layout: Layout)], layoutOverrides: [String: Layout] = [:]) {
         self.separator = separator
         self.prefixRenames = prefixRenames
         self.componentRenames = componentRenames
         self.leafRules = leafRules
+        self.layoutOverrides = layoutOverrides
     }
 
     /// Glimpse's name for a source name, and the layout change.
@@ -82,7 +107,8 @@ public struct WeightImportTable: Sendable {
         components = components.enumerated().map { index, component in
             index == components.count - 1 ? component : componentRenames[component] ?? component
         }
-        return (components.joined(separator: "."), layout)
+        let name = components.joined(separator: ".")
+        return (name, layoutOverrides[name] ?? layout)
     }
 
     /// Applies a layout change to `tensor`.
@@ -108,6 +134,20 @@ public struct WeightImportTable: Sendable {
             }
         case .kerasKernel:
             return tensor
+        case .kerasDenseAfterTransposedFlatten(let h, let w, let c) where tensor.rank == 2 && tensor.shape[0] == h * w * c:
+            let o = tensor.shape[1], i = h * w * c
+            return Tensor(uninitializedShape: [o, i]) { out in
+                tensor.withUnsafeBufferPointer { src in
+                    for y in 0..<h { for x in 0..<w { for ch in 0..<c {
+                        let from = (x * h + y) * c + ch, to = (ch * h + y) * w + x
+                        for f in 0..<o { out[f * i + to] = src[from * o + f] }
+                    } } }
+                }
+            }
+        case .kerasDenseAfterTransposedFlatten:
+            return tensor  // another shape: the model's shape check reports it
+        case .squeezed:
+            return tensor.reshaped(tensor.shape.filter { $0 != 1 }.isEmpty ? [tensor.count] : tensor.shape.filter { $0 != 1 })
         }
     }
 

@@ -37,10 +37,13 @@ extension Caption {
 }
 
 extension BoxRecord {
-    /// The box as a JSON object: corners, `label`, `category`, `score`.
+    /// The box as a JSON object: corners, `label`, `category`, `score`, and `landmarks` as
+    /// `[[x, y], ...]` when the detector gives them.
     public var json: JSONValue {
-        .object([("x0", .float(x0)), ("y0", .float(y0)), ("x1", .float(x1)), ("y1", .float(y1)),
-                 ("label", .integer(label)), ("category", .string(category)), ("score", .float(score))])
+        var members: [JSONMember] = [("x0", .float(x0)), ("y0", .float(y0)), ("x1", .float(x1)), ("y1", .float(y1)),
+                                     ("label", .integer(label)), ("category", .string(category)), ("score", .float(score))]
+        if let landmarks { members.append(("landmarks", .array(landmarks.map { .array([.float($0.x), .float($0.y)]) }))) }
+        return .object(members)
     }
 
     /// Reads a box written by `json`; `path` locates it in `file` for errors.
@@ -48,7 +51,12 @@ extension BoxRecord {
         let fields = try OutputJSONFields(json, file: file, path: path)
         let box = BoundingBox(x0: try fields.float("x0"), y0: try fields.float("y0"), x1: try fields.float("x1"),
                               y1: try fields.float("y1"), label: try fields.int("label"), score: 0)
-        self.init(box, category: try fields.string("category"), score: try fields.float("score"))
+        let landmarks = try fields.optionalArray("landmarks") { (v, p) throws(OutputJSONError) -> Landmark in
+            guard case .array(let xy) = v, xy.count == 2 else { throw fields.error(p, "expected [x, y]") }
+            return Landmark(x: try OutputJSONFields.float(xy[0], at: p + "[0]", in: fields),
+                            y: try OutputJSONFields.float(xy[1], at: p + "[1]", in: fields))
+        }
+        self.init(box, category: try fields.string("category"), score: try fields.float("score"), landmarks: landmarks)
     }
 }
 

@@ -21,12 +21,15 @@ public struct BoxRecord: Sendable, Equatable {
     public var category: String
     /// The stage's score (higher is better; proposals get 1 / (1 + rank)).
     public var score: Float
+    /// Keypoints in the box (a face detector's five landmarks), nil for detectors without them.
+    public var landmarks: [Landmark]?
 
     /// Creates a record from a stage's box.
-    public init(_ box: BoundingBox, category: String, score: Float) {
+    public init(_ box: BoundingBox, category: String, score: Float, landmarks: [Landmark]? = nil) {
         (x0, y0, x1, y1, label) = (box.x0, box.y0, box.x1, box.y1, box.label)
         self.category = category
         self.score = score
+        self.landmarks = landmarks
     }
 
     /// The box back as a `BoundingBox`.

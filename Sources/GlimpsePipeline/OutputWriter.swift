@@ -134,6 +134,13 @@ public struct OutputWriter: Sendable {
             (box.x0, box.y0, box.x1, box.y1) = (box.x0 * scale, box.y0 * scale, box.x1 * scale, box.y1 * scale)
             return box
         }, classNames: classNames, thickness: side == nil ? 2 : 1)
+        // landmarks (a face detector's eyes, nose and mouth corners) as small squares in the box's colour
+        for record in boxes {
+            let color = record.label == 0 ? Image.unlabelledBoxColor : Palette.voc.color(UInt8(clamping: record.label))
+            for point in record.landmarks ?? [] {
+                out.drawLandmark(Landmark(x: point.x * scale, y: point.y * scale), color: color, radius: side == nil ? 2 : 1)
+            }
+        }
         if let top = result.classes?.first, side == nil {
             out.drawText(String(format: "%@ %.2f", top.label, top.probability), x: 2, y: 2, color: [255, 255, 255], background: [0, 0, 0])
         }

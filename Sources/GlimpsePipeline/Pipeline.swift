@@ -175,10 +175,10 @@ public struct Pipeline: Sendable {
                     }
                 }
             case .detector(let detector):
-                let boxes = try detector.detect(input)
-                result.detections = boxes.map { box in
+                let found = try detector.detectWithLandmarks(input)
+                result.detections = found.map { box, landmarks in
                     let name = box.label >= 0 && box.label < detector.categories.count ? detector.categories[box.label] : "\(box.label)"
-                    return BoxRecord(box, category: name, score: box.score ?? 0)
+                    return BoxRecord(box, category: name, score: box.score ?? 0, landmarks: landmarks.isEmpty ? nil : landmarks)
                 }
             case .segmenter(let segmenter):
                 let map = try segmenter.segment(input)

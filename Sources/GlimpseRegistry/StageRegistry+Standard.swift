@@ -22,6 +22,7 @@ extension StageRegistry {
             SelectiveSearch.registryEntry,
             FastRCNNDetector.registryEntry,
             RCNNDetector.registryEntry,
+            MTCNNDetector.registryEntry,
             FCNSegmenter.registryEntry,
             PerPixelSegmenter.registryEntry,
             NICCaptioner.registryEntry,

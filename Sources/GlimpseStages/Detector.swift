@@ -21,9 +21,18 @@ public protocol Detector: BackboneConsumer, Sendable {
     /// Detections in the image's pixel coordinates with `label` and `score` set, highest score
     /// first. `input.proposals` holds the region proposer's boxes.
     func detect(_ input: StageInput) throws -> [BoundingBox]
+
+    /// `detect`'s boxes, each with the keypoints the detector finds in it (MTCNN's five facial
+    /// landmarks) in the image's pixel coordinates. Default: `detect` with no keypoints.
+    func detectWithLandmarks(_ input: StageInput) throws -> [(box: BoundingBox, landmarks: [Landmark])]
 }
 
 extension Detector {
     /// 1, 2, ..., `categories.count`.
     public var categoryIDs: [Int] { categories.indices.map { $0 + 1 } }
+
+    /// `detect`'s boxes without keypoints.
+    public func detectWithLandmarks(_ input: StageInput) throws -> [(box: BoundingBox, landmarks: [Landmark])] {
+        try detect(input).map { ($0, []) }
+    }
 }

@@ -74,6 +74,15 @@ struct LayerGradientTests {
             let result = gradientCheck(MaxPool2D(kernelSize: kernel, stride: stride), input: distinctInput([2, 3, 7, 6]))
             #expect(result.passed(), "k\(kernel) s\(stride): \(result)")
         }
+        // ceil mode (PyTorch's ceil_mode, MTCNN's pools) keeps a last partial window: 7 x 6 with
+        // 2/2 gives 4 x 3 (floor: 3 x 3), with 3/2 3 x 3 (floor: 3 x 2)
+        for (kernel, stride, shape) in [(2, 2, [1, 1, 4, 3]), (3, 2, [1, 1, 3, 3])] {
+            let pool = MaxPool2D(kernelSize: kernel, stride: stride, ceilMode: true)
+            #expect(pool(distinctInput([1, 1, 7, 6])).shape == shape)
+            #expect(pool.outputLength(7) == shape[2] && pool.outputLength(6) == shape[3])
+            let result = gradientCheck(pool, input: distinctInput([2, 3, 7, 6]))
+            #expect(result.passed(), "ceil k\(kernel) s\(stride): \(result)")
+        }
     }
 
     @Test func avgPool() {
@@ -95,6 +104,19 @@ struct LayerGradientTests {
             let result = gradientCheck(layer, input: input)
             #expect(result.passed(), "\(name): \(result)")
         }
+    }
+
+    @Test func prelu() {
+        // distinct slopes per channel, some negative, and inputs on both sides of the kink
+        let layer = PReLU(weight: Tensor(shape: [3], scalars: [0.25, -0.4, 0.9]))
+        for shape in [[2, 3, 4, 5], [4, 3]] {
+            let result = gradientCheck(layer, input: randomInput(shape))
+            #expect(result.passed(), "\(shape): \(result)")
+            #expect(Set(result.errors.keys) == ["input", "weight"])
+        }
+        // the slope applies per channel: channel 1 of a constant -1 input gives 0.4
+        let y = layer(Tensor(repeating: -1, shape: [1, 3, 2, 2]))
+        #expect(Array(y.scalars[4..<8]) == [0.4, 0.4, 0.4, 0.4] && y.scalars[0] == -0.25 && y.scalars[8] == -0.9)
     }
 
     @Test func linear() {

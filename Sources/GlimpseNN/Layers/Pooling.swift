@@ -10,14 +10,30 @@ public struct MaxPool2D: Layer {
     public let stride: Int
     /// Padding on each side (padded cells never win).
     public let padding: Int
+    /// Whether the output size rounds up (PyTorch's `ceil_mode`): a last, partial window is kept
+    /// when it starts inside the input (or the left padding), as Caffe's pooling and MTCNN do.
+    public let ceilMode: Bool
 
     /// Creates a max pool; `stride` defaults to `kernelSize`.
-    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false) {
         precondition(kernelSize >= 1 && (stride ?? kernelSize) >= 1 && padding >= 0 && padding * 2 <= kernelSize,
                      "MaxPool2D: bad window")
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
+        self.ceilMode = ceilMode
+    }
+
+    /// The output length along an input axis of `length`: `(L + 2p - k) / s + 1`, rounded down, or
+    /// in ceil mode rounded up unless the last window would start past the input and left padding
+    /// (PyTorch's `pooling_output_shape`).
+    public func outputLength(_ length: Int) -> Int {
+        let span = length + 2 * padding - kernelSize
+        precondition(span >= 0, "MaxPool2D: input length \(length) is smaller than the window \(kernelSize)")
+        guard ceilMode else { return span / stride + 1 }
+        var out = (span + stride - 1) / stride + 1
+        if (out - 1) * stride >= length + padding { out -= 1 }
+        return out
     }
 
     func geometry(_ input: Tensor) -> ConvGeometry {
@@ -27,25 +43,29 @@ public struct MaxPool2D: Layer {
                             strideY: stride, strideX: stride, padY: padding, padX: padding)
     }
 
-    /// `[N, C, H, W]` -> `[N, C, (H + 2p - k) / s + 1, (W + 2p - k) / s + 1]`; `winners` (if given) gets the
-    /// flat input index of each output's maximum.
+    /// `[N, C, H, W]` -> `[N, C, outputLength(H), outputLength(W)]` (`(H + 2p - k) / s + 1`, rounded up
+    /// in ceil mode); `winners` (if given) gets the flat input index of each output's maximum.
     func pool(_ input: Tensor, winners: UnsafeMutablePointer<Int32>?) -> Tensor {
         let g = geometry(input)
         let planes = input.shape[0] * input.shape[1]
-        let (h, w, oh, ow) = (g.height, g.width, g.outHeight, g.outWidth)
+        let (h, w, oh, ow) = (g.height, g.width, outputLength(g.height), outputLength(g.width))
         let (k, s, p) = (kernelSize, stride, padding)
+        // the unrolled 2x2 path covers the windows wholly inside; a partial last row or column of
+        // windows (ceil mode on an odd size) takes the general path
+        let unrolled = k == 2 && s == 2 && p == 0
+        let (wholeRows, wholeColumns) = unrolled ? (min(oh, h / 2), min(ow, w / 2)) : (0, 0)
         return Tensor(uninitializedShape: [input.shape[0], input.shape[1], oh, ow]) { out in
             input.withUnsafeBufferPointer { x in
                 Compute.parallelChunks(planes) { _, range in
                     for plane in range {
                         let src = x.baseAddress! + plane * h * w
                         let dst = out.baseAddress! + plane * oh * ow
-                        if k == 2 && s == 2 && p == 0 {
+                        if unrolled {
                             // The common 2x2 / stride 2 window, without the general bounds logic.
-                            for oy in 0..<oh {
+                            for oy in 0..<wholeRows {
                                 let top = src + 2 * oy * w, bottom = top + w
                                 let rowBase = Int32(plane * h * w + 2 * oy * w)
-                                for ox in 0..<ow {
+                                for ox in 0..<wholeColumns {
                                     // Branch-free selection: on random data the winner is unpredictable,
                                     // and mispredicted branches cost more than the comparisons.
                                     let x0 = 2 * ox
@@ -59,11 +79,11 @@ public struct MaxPool2D: Layer {
                                     winners?[plane * oh * ow + oy * ow + ox] = rowBase &+ (bottomWins ? lowerIndex : upperIndex)
                                 }
                             }
-                            continue
                         }
                         for oy in 0..<oh {
                             let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
-                            for ox in 0..<ow {
+                            // the unrolled path did the first wholeColumns windows of its rows
+                            for ox in (oy < wholeRows ? wholeColumns : 0)..<ow {
                                 let x0 = max(ox * s - p, 0), x1 = min(ox * s - p + k, w)
                                 var best = -Float.infinity
                                 var bestIndex = y0 * w + x0
@@ -91,7 +111,7 @@ public struct MaxPool2D: Layer {
     /// Training forward; the pullback scatters each output gradient to its window's maximum.
     public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let g = geometry(input)
-        var winners = [Int32](repeating: 0, count: input.shape[0] * input.shape[1] * g.outPixels)
+        var winners = [Int32](repeating: 0, count: input.shape[0] * input.shape[1] * outputLength(g.height) * outputLength(g.width))
         let output = winners.withUnsafeMutableBufferPointer { pool(input, winners: $0.baseAddress!) }
         let inputShape = input.shape
         return (output, { dy, _ in
