@@ -7,7 +7,7 @@
 # writing excluded; the RPN's time includes its trunk pass), from `glimpse propose --timing`.
 # Speed rows are measured with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (see the README).
 #
-# usage: scripts/proposals-compare.sh [--scenes DIR] [--split test]
+# usage: scripts/proposals-compare.sh [--scenes DIR] [--split test] [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCENES=runs/scenes; SPLIT=test
@@ -15,11 +15,14 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --scenes) SCENES="$2"; shift 2 ;;
         --split) SPLIT="$2"; shift 2 ;;
+        --no-build) NOBUILD=1; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
-scripts/setup.sh
-swift build -c release --product glimpse >&2
+if [ -z "${NOBUILD:-}" ]; then   # --no-build: use the .build/release/glimpse already built
+    scripts/setup.sh
+    swift build -c release --product glimpse >&2
+fi
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 glimpse=.build/release/glimpse
 [ -f "$SCENES/dataset.json" ] || "$glimpse" datasets scenes --out "$SCENES" >&2

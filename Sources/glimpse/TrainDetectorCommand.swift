@@ -28,12 +28,7 @@ struct TrainDetector: ParsableCommand {
             reports validation AP with SVMs or the softmax, with and without box regression.
             """)
 
-    @Option(help: "Training data: a scene set, split folder, COCO folder or VOC folder.")
-    var data: String
-    @Option(help: "Validation data (default: the scene set's val split, else a hold-out of --validation images).")
-    var val: String?
-    @Option(help: "Images held out for validation when there is no val split.")
-    var validation = 50
+    @OptionGroup var dataOptions: TrainingDataOptions
     @Option(help: "Detector: fast-rcnn or rcnn.")
     var method = "fast-rcnn"
     @Option(help: "Trunk architecture: deepconvnet (MNIST-pretrained digits network, in colour).")
@@ -60,8 +55,6 @@ struct TrainDetector: ParsableCommand {
     var backgroundLow = 0.0
     @Option(help: "Selective search proposals per image (fast mode).")
     var maxProposals = 2000
-    @Option(help: "Use only the first N training images.")
-    var limit: Int?
     @OptionGroup var optimizer: OptimizerOptions
     @Option(help: "The optimizer's base learning rate.")
     var learningRate: Float = 0.001
@@ -97,8 +90,6 @@ struct TrainDetector: ParsableCommand {
         guard backbone == "deepconvnet" else {
             throw ValidationError("--backbone \(backbone): only deepconvnet is supported as a detector trunk so far")
         }
-        guard validation >= 1 else { throw ValidationError("--validation must be at least 1") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
@@ -121,7 +112,7 @@ struct TrainDetector: ParsableCommand {
             try config.validate()
 
             let progress = ProgressReporter(quiet: runOptions.quiet)
-            let sources = try TrainingSources(data: data, val: val, validation: validation, limit: limit)
+            let sources = try dataOptions.sources()
             let (trainSource, trainName, valSource, valName) = (sources.train, sources.trainName, sources.val, sources.valName)
             let (trainIndices, valIndices) = (sources.trainIndices, sources.heldOut)
             // Proposals: one image per thread, selective search itself on one thread.
@@ -176,7 +167,7 @@ struct TrainDetector: ParsableCommand {
             let epochs = config.epochs
             let record = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: outputURL,
                                      extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                     "data": data, "threads": String(threads)]) { event in
+                                                     "data": dataOptions.data, "threads": String(threads)]) { event in
                 switch event {
                 case .resumed(_, let epoch):
                     progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
@@ -218,7 +209,7 @@ struct TrainDetector: ParsableCommand {
         let epochs = config.epochs
         let outcome = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: URL(fileURLWithPath: output),
                                   extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                  "data": data, "threads": String(threads)],
+                                                  "data": dataOptions.data, "threads": String(threads)],
                                   log: { progress.log($0) }) { event in
             switch event {
             case .resumed(_, let epoch):

@@ -24,12 +24,7 @@ struct TrainSegmenter: ParsableCommand {
             it and ends with the same weights as an uninterrupted run with the same settings and --threads.
             """)
 
-    @Option(help: "Training data: a scene set, split folder, VOC folder or COCO folder with label maps.")
-    var data: String
-    @Option(help: "Validation data (default: the scene set's val split, else a hold-out of --validation images).")
-    var val: String?
-    @Option(help: "Images held out for validation when there is no val split.")
-    var validation = 50
+    @OptionGroup var dataOptions: TrainingDataOptions
     @Option(help: "The net: fcn-32s, fcn-16s or fcn-8s.")
     var net = "fcn-32s"
     @Option(help: "Pretrained DeepConvNet weights the trunk and fc1 start from, or 'none' (ignored with --init).")
@@ -44,8 +39,6 @@ struct TrainSegmenter: ParsableCommand {
     var epochs = 8
     @Option(help: "Images per step.")
     var imagesPerBatch = 8
-    @Option(help: "Use only the first N training images.")
-    var limit: Int?
     @OptionGroup var optimizer: OptimizerOptions
     @Option(help: "The optimizer's base learning rate.")
     var learningRate: Float = 0.001
@@ -66,8 +59,6 @@ struct TrainSegmenter: ParsableCommand {
 
     func validate() throws {
         guard FCNVariant(rawValue: net) != nil else { throw ValidationError("--net \(net): one of \(FCNVariant.names)") }
-        guard validation >= 1 else { throw ValidationError("--validation must be at least 1") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
@@ -89,7 +80,7 @@ struct TrainSegmenter: ParsableCommand {
             }
 
             let progress = ProgressReporter(quiet: runOptions.quiet)
-            let sources = try TrainingSources(data: data, val: val, validation: validation, limit: limit)
+            let sources = try dataOptions.sources()
             let (trainSource, trainName) = (sources.train, sources.trainName)
             let start = ProgressReporter.now()
             let training = try SegmentationSet.load(source: trainSource, sourceName: trainName, indices: sources.trainIndices) { done, total in
@@ -118,7 +109,7 @@ struct TrainSegmenter: ParsableCommand {
             let (record, final) = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume,
                                               output: URL(fileURLWithPath: output),
                                               extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                              "data": data, "threads": String(threads)]) { event in
+                                                              "data": dataOptions.data, "threads": String(threads)]) { event in
                 switch event {
                 case .resumed(_, let epoch):
                     progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")

@@ -52,7 +52,7 @@ struct TrainingSources {
 /// `--data`, `--val`, `--validation` and `--limit`: where a trainer on labelled images (boxes,
 /// label maps) finds its training and validation images.
 struct TrainingDataOptions: ParsableArguments {
-    @Option(help: "Training data: a scene set, split folder, COCO folder or VOC folder.")
+    @Option(help: "Training data: a scene set, split folder, COCO folder or VOC folder (with boxes, or label maps for a segmenter).")
     var data: String
     @Option(help: "Validation data (default: the scene set's val split, else a hold-out of --validation images).")
     var val: String?
