@@ -264,6 +264,28 @@ struct RPNTests {
         #expect(resumed.trainer.model.parameters != initial)
     }
 
+    @Test func theCommandLineTrainsProposesAndEvaluates() throws {
+        let work = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let root = URL(fileURLWithPath: detectionTestsRoot)
+        let scenes = work.appendingPathComponent("scenes").path
+        let generated = try GlimpseProcess.run(["datasets", "scenes", "--out", scenes, "--splits", "8,4,4", "--seed", "5"], in: root)
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let weights = work.appendingPathComponent("rpn.safetensors").path
+        let trained = try GlimpseProcess.run(["train", "proposer", "--data", scenes, "--freeze", "conv", "--epochs", "2", "--quiet",
+                                              "--output", weights], in: root)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stdout.contains("validation recall@0.5") && trained.stdout.contains("after 2 epochs"), "\(trained.stdout)")
+        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: weights))
+        #expect(file.metadata["rpn.shared_trunk.weights_file"] == "fast-rcnn-scenes.safetensors" && file.metadata["history"]?.split(separator: ";").count == 2)
+        let out = work.appendingPathComponent("proposals").path
+        let proposed = try GlimpseProcess.run(["propose", "--proposer", "rpn", "--weights", weights, "--max", "50", "--out", out, "--timing"]
+                                              + (0..<4).map { String(format: "\(scenes)/test/images/%06d.png", $0) }, in: root)
+        #expect(proposed.status == 0 && proposed.stderr.contains("rpn: 4 images in"), "\(proposed.stderr)")
+        let scored = try GlimpseProcess.run(["eval", "proposals", "--gt", scenes + "/test/instances.json", "--pred", out, "--top", "50"], in: root)
+        #expect(scored.status == 0 && scored.stdout.contains("recall@0.5"), "\(scored.stdout)\(scored.stderr)")
+    }
+
     // MARK: bad input
 
     @Test func weightsOfTheOtherKindAreRefusedNamingTheFile() throws {
