@@ -55,17 +55,7 @@ struct TrainDetector: ParsableCommand {
     var backgroundLow = 0.0
     @Option(help: "Selective search proposals per image (fast mode).")
     var maxProposals = 2000
-    @OptionGroup var optimizer: OptimizerOptions
-    @Option(help: "The optimizer's base learning rate.")
-    var learningRate: Float = 0.001
-    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
-    var schedule = "step"
-    @Option(help: "Epochs of linear learning-rate warm-up (default: 1, none when --epochs is 1).")
-    var warmupEpochs: Int?
-    @Option(help: "Seed for initialisation, data order, RoI sampling and dropout.")
-    var seed: UInt64 = 1
-    @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
-    var freeze = ""
+    @OptionGroup var recipe: StepRecipeOptions
     @Flag(inversion: .prefixedNo, help: "Start the scores of classes the pretrained classifier knows by name (MNIST's digits) from its rows (needs --hidden 50).")
     var transferClassifier = true
     @Flag(inversion: .prefixedNo, help: "Subtract the training images' mean colour from the trunk's input.")
@@ -100,14 +90,14 @@ struct TrainDetector: ParsableCommand {
             config.pretrained = weights == "none" ? nil : ProjectPaths.resolve(weights)
             (config.inputSize, config.hidden, config.epochs, config.imagesPerBatch) = (inputSize, hidden ?? (method == "rcnn" ? 50 : 256), epochs, imagesPerBatch)
             (config.roisPerImage, config.foregroundFraction, config.backgroundLow) = (roisPerImage, foregroundFraction, backgroundLow)
-            (config.maxProposals, config.learningRate, config.schedule) = (maxProposals, learningRate, schedule)
-            (config.warmupEpochs, config.seed) = (warmupEpochs ?? min(1, epochs - 1), seed)
-            config.optimizer = try optimizer.choice()
+            (config.maxProposals, config.learningRate, config.schedule) = (maxProposals, recipe.learningRate, recipe.schedule ?? "step")
+            (config.warmupEpochs, config.seed) = (recipe.warmupEpochs ?? min(1, epochs - 1), recipe.seed)
+            config.optimizer = try recipe.optimizer.choice()
             config.transferClassifier = transferClassifier
             config.dropout = dropout
             config.subtractMean = subtractMean
             config.featureLayer = featureLayer
-            config.freeze = freeze.split(separator: ",").map { String($0) }
+            config.freeze = recipe.frozenPrefixes
             config.proposals = "selective-search mode=fast max=\(maxProposals)"
             try config.validate()
 
@@ -156,7 +146,7 @@ struct TrainDetector: ParsableCommand {
             }
             progress.log("training fast-rcnn (\(run.trainer.model.parameterCount) parameters, \(training.categories.count) classes)"
                          + " on \(training.examples.count) images (\(objects) objects) from \(trainName), validating on"
-                         + " \(validationSet.examples.count); \(run.trainer.optimizer.name), \(threads) thread(s), seed \(seed)"
+                         + " \(validationSet.examples.count); \(run.trainer.optimizer.name), \(threads) thread(s), seed \(recipe.seed)"
                          + (config.pretrained.map { ", trunk from \($0)" } ?? ", from scratch"))
             if config.pretrained != nil {
                 let loaded = run.pretrainedLoaded

@@ -46,17 +46,7 @@ struct TrainProposer: ParsableCommand {
     var epochs = RPNTrainingConfig().epochs
     @Option(help: "Images per step.")
     var imagesPerBatch = 2
-    @OptionGroup var optimizer: OptimizerOptions
-    @Option(help: "The optimizer's base learning rate.")
-    var learningRate: Float = 0.001
-    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
-    var schedule = "step"
-    @Option(help: "Epochs of linear learning-rate warm-up.")
-    var warmupEpochs = 0
-    @Option(help: "Seed for initialisation, data order and anchor sampling.")
-    var seed: UInt64 = 1
-    @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
-    var freeze = ""
+    @OptionGroup var recipe: StepRecipeOptions
     @Flag(inversion: .prefixedNo, help: "Subtract the training images' mean colour from the input (a fast-rcnn start keeps its own).")
     var subtractMean = true
     @Option(help: "Proposals per image the validation recall is measured at.")
@@ -87,9 +77,9 @@ struct TrainProposer: ParsableCommand {
             config.pretrained = weights == "none" ? nil : ProjectPaths.resolve(weights)
             (config.inputSize, config.featureLayer, config.hidden, config.anchors) = (inputSize, featureLayer, hidden, try anchors())
             (config.anchorsPerImage, config.epochs, config.imagesPerBatch) = (anchorsPerImage, epochs, imagesPerBatch)
-            (config.optimizer, config.learningRate, config.schedule) = (try optimizer.choice(), learningRate, schedule)
-            (config.warmupEpochs, config.seed, config.subtractMean) = (warmupEpochs, seed, subtractMean)
-            config.freeze = freeze.split(separator: ",").map { String($0) }
+            (config.optimizer, config.learningRate, config.schedule) = (try recipe.optimizer.choice(), recipe.learningRate, recipe.schedule ?? "step")
+            (config.warmupEpochs, config.seed, config.subtractMean) = (recipe.warmupEpochs ?? 0, recipe.seed, subtractMean)
+            config.freeze = recipe.frozenPrefixes
             config.validationProposals = validationProposals
             try config.validate()
 
@@ -117,7 +107,7 @@ struct TrainProposer: ParsableCommand {
             progress.log("training rpn (\(run.trainer.model.parameterCount) parameters, \(config.anchors.perPosition) anchors per cell on a "
                          + "\(task.featureSize)x\(task.featureSize) map) on \(training.examples.count) images (\(objects) objects) from "
                          + "\(sources.trainName), validating recall at \(validationProposals) proposals on \(validation.examples.count); "
-                         + "\(run.trainer.optimizer.name), \(threads) thread(s), seed \(seed)"
+                         + "\(run.trainer.optimizer.name), \(threads) thread(s), seed \(recipe.seed)"
                          + (config.pretrained.map { ", trunk from \($0) (\(run.pretrainedLoaded.count) tensors)" } ?? ", from scratch")
                          + (run.sharedTrunk.map { "; the trunk stays the detector's (\($0.weightsDigest)), so a pipeline runs it once for both" } ?? ""))
             let epochs = config.epochs

@@ -39,17 +39,7 @@ struct TrainSegmenter: ParsableCommand {
     var epochs = 8
     @Option(help: "Images per step.")
     var imagesPerBatch = 8
-    @OptionGroup var optimizer: OptimizerOptions
-    @Option(help: "The optimizer's base learning rate.")
-    var learningRate: Float = 0.001
-    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
-    var schedule = "cosine"
-    @Option(help: "Epochs of linear learning-rate warm-up.")
-    var warmupEpochs = 0
-    @Option(help: "Seed for initialisation, data order and dropout.")
-    var seed: UInt64 = 1
-    @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
-    var freeze = ""
+    @OptionGroup var recipe: StepRecipeOptions
     @Flag(inversion: .prefixedNo, help: "Subtract the training images' mean colour from the input.")
     var subtractMean = true
     @Option(help: "Where to write the trained weights (safetensors; default runs/NET.safetensors).")
@@ -69,9 +59,10 @@ struct TrainSegmenter: ParsableCommand {
             config.pretrained = weights == "none" ? nil : ProjectPaths.resolve(weights)
             config.initFrom = initFrom.map(ProjectPaths.resolve)
             (config.inputSize, config.dropout, config.epochs, config.imagesPerBatch) = (inputSize, dropout, epochs, imagesPerBatch)
-            (config.learningRate, config.schedule, config.warmupEpochs, config.seed) = (learningRate, schedule, warmupEpochs, seed)
-            config.optimizer = try optimizer.choice()
-            config.freeze = freeze.split(separator: ",").map { String($0) }
+            (config.learningRate, config.schedule) = (recipe.learningRate, recipe.schedule ?? "cosine")
+            (config.warmupEpochs, config.seed) = (recipe.warmupEpochs ?? 0, recipe.seed)
+            config.optimizer = try recipe.optimizer.choice()
+            config.freeze = recipe.frozenPrefixes
             config.subtractMean = subtractMean
             try config.validate()
             if config.variant.coarser != nil && config.initFrom == nil {
@@ -100,7 +91,7 @@ struct TrainSegmenter: ParsableCommand {
             }
             progress.log("training \(net) (\(run.trainer.model.parameterCount) parameters, \(training.classes.count) classes) on"
                          + " \(training.examples.count) images from \(trainName), validating on \(validationSet.examples.count);"
-                         + " \(run.trainer.optimizer.name), \(threads) thread(s), seed \(seed)"
+                         + " \(run.trainer.optimizer.name), \(threads) thread(s), seed \(recipe.seed)"
                          + (config.initFrom.map { ", from \($0)" } ?? config.pretrained.map { ", trunk and fc1 from \($0)" } ?? ", from scratch"))
             if !run.pretrainedLoaded.isEmpty {
                 progress.log("loaded \(run.pretrainedLoaded.count) tensors: " + run.pretrainedLoaded.joined(separator: ", "))
