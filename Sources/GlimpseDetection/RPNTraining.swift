@@ -85,10 +85,11 @@ public struct RPNTraining {
 
     /// Trains (resuming from `checkpoint` when asked), then writes the weights to `output`
     /// atomically with the description, the recipe, the history and the final validation
-    /// figures; `extraMetadata` (the command line, the data) is added. Returns the record.
+    /// figures; `extraMetadata` (the command line, the data) is added. Returns the record and
+    /// those figures.
     @discardableResult
     public mutating func run(checkpoint: URL, resume: Bool, output: URL, extraMetadata: [String: String] = [:],
-                             report: (TrainingEvent) -> Void = { _ in }) throws -> Trainer<RPNTask>.Record {
+                             report: (TrainingEvent) -> Void = { _ in }) throws -> (record: Trainer<RPNTask>.Record, validation: [String: Double]) {
         let record = try trainer.run(checkpointFile: checkpoint, resume: resume, report: report)
         let task = trainer.task
         let validation = task.validate(trainer.model)
@@ -105,6 +106,6 @@ public struct RPNTraining {
                                          preprocessing: task.preprocessing, sharedTrunk: sharedTrunk, extra: extra)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try trainer.model.save(to: output, metadata: description.metadata)
-        return record
+        return (record, validation)
     }
 }

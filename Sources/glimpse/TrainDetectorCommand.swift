@@ -155,24 +155,16 @@ struct TrainDetector: ParsableCommand {
                                 ? "; cls_score starts fresh (the classifier rows transfer only with --hidden 50, the pretrained fc1's width)" : ""))
             }
             let epochs = config.epochs
+            let events = progress.trainingEvents(checkpoint: checkpoint, epochs: epochs, stepFields: { state in
+                String(format: "loss %.4f cls %.4f box %.4f", state.loss, state.metrics["cls"] ?? 0, state.metrics["box"] ?? 0)
+            }, epochLine: { summary in
+                let v = summary.validation
+                return String(format: "epoch %d/%d  loss %.4f (cls %.4f, box %.4f)  RoI acc %.3f  val AP %.4f AP50 %.4f AP75 %.4f  %.1f s",
+                              summary.epoch, epochs, summary.loss, summary.metrics["cls"] ?? 0, summary.metrics["box"] ?? 0,
+                              summary.metrics["accuracy"] ?? 0, v["AP"] ?? 0, v["AP50"] ?? 0, v["AP75"] ?? 0, summary.seconds)
+            })
             let record = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: outputURL,
-                                     extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                     "data": dataOptions.data, "threads": String(threads)]) { event in
-                switch event {
-                case .resumed(_, let epoch):
-                    progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
-                case .step(let state):
-                    progress.update(label: "epoch \(state.epoch)/\(state.epochs)", done: state.done, total: state.total,
-                                    rate: state.examplesPerSecond,
-                                    fields: String(format: "loss %.4f cls %.4f box %.4f", state.loss, state.metrics["cls"] ?? 0,
-                                                   state.metrics["box"] ?? 0))
-                case .epochEnded(let summary):
-                    let v = summary.validation
-                    progress.log(String(format: "epoch %d/%d  loss %.4f (cls %.4f, box %.4f)  RoI acc %.3f  val AP %.4f AP50 %.4f AP75 %.4f  %.1f s",
-                                        summary.epoch, epochs, summary.loss, summary.metrics["cls"] ?? 0, summary.metrics["box"] ?? 0,
-                                        summary.metrics["accuracy"] ?? 0, v["AP"] ?? 0, v["AP50"] ?? 0, v["AP75"] ?? 0, summary.seconds))
-                }
-            }
+                                     extraMetadata: commandMetadata(data: dataOptions.data, threads: threads), report: events)
             let final = run.trainer.task.validate(run.trainer.model)
             print(String(format: "validation AP %.4f AP50 %.4f AP75 %.4f after %d epochs, %.0f s of training; weights in %@",
                          final["AP"] ?? 0, final["AP50"] ?? 0, final["AP75"] ?? 0, epochs, record.trainingSeconds, output))
@@ -198,8 +190,7 @@ struct TrainDetector: ParsableCommand {
                      + (config.pretrained.map { ", from \($0)" } ?? ", from scratch"))
         let epochs = config.epochs
         let outcome = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: URL(fileURLWithPath: output),
-                                  extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                  "data": dataOptions.data, "threads": String(threads)],
+                                  extraMetadata: commandMetadata(data: dataOptions.data, threads: threads),
                                   log: { progress.log($0) }) { event in
             switch event {
             case .resumed(_, let epoch):

@@ -111,25 +111,17 @@ struct TrainProposer: ParsableCommand {
                          + (config.pretrained.map { ", trunk from \($0) (\(run.pretrainedLoaded.count) tensors)" } ?? ", from scratch")
                          + (run.sharedTrunk.map { "; the trunk stays the detector's (\($0.weightsDigest)), so a pipeline runs it once for both" } ?? ""))
             let epochs = config.epochs
-            let record = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: URL(fileURLWithPath: output),
-                                     extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                     "data": dataOptions.data, "threads": String(threads)]) { event in
-                switch event {
-                case .resumed(_, let epoch):
-                    progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
-                case .step(let state):
-                    progress.update(label: "epoch \(state.epoch)/\(state.epochs)", done: state.done, total: state.total,
-                                    rate: state.examplesPerSecond,
-                                    fields: String(format: "loss %.4f cls %.4f box %.4f", state.loss, state.metrics["cls"] ?? 0,
-                                                   state.metrics["box"] ?? 0))
-                case .epochEnded(let summary):
-                    let v = summary.validation
-                    progress.log(String(format: "epoch %d/%d  loss %.4f (cls %.4f, box %.4f)  %.1f positives/image  val recall@0.5 %.4f recall@0.7 %.4f AR %.4f  %.1f s",
-                                        summary.epoch, epochs, summary.loss, summary.metrics["cls"] ?? 0, summary.metrics["box"] ?? 0,
-                                        summary.metrics["positives"] ?? 0, v["recall50"] ?? 0, v["recall70"] ?? 0, v["AR"] ?? 0, summary.seconds))
-                }
-            }
-            let final = run.trainer.task.validate(run.trainer.model)
+            let events = progress.trainingEvents(checkpoint: checkpoint, epochs: epochs, stepFields: { state in
+                String(format: "loss %.4f cls %.4f box %.4f", state.loss, state.metrics["cls"] ?? 0, state.metrics["box"] ?? 0)
+            }, epochLine: { summary in
+                let v = summary.validation
+                return String(format: "epoch %d/%d  loss %.4f (cls %.4f, box %.4f)  %.1f positives/image  val recall@0.5 %.4f recall@0.7 %.4f AR %.4f  %.1f s",
+                              summary.epoch, epochs, summary.loss, summary.metrics["cls"] ?? 0, summary.metrics["box"] ?? 0,
+                              summary.metrics["positives"] ?? 0, v["recall50"] ?? 0, v["recall70"] ?? 0, v["AR"] ?? 0, summary.seconds)
+            })
+            let (record, final) = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume,
+                                              output: URL(fileURLWithPath: output),
+                                              extraMetadata: commandMetadata(data: dataOptions.data, threads: threads), report: events)
             print(String(format: "validation recall@0.5 %.4f recall@0.7 %.4f AR %.4f at %d proposals after %d epochs, %.0f s of training; weights in %@",
                          final["recall50"] ?? 0, final["recall70"] ?? 0, final["AR"] ?? 0, validationProposals, epochs,
                          record.trainingSeconds, output))

@@ -97,24 +97,17 @@ struct TrainSegmenter: ParsableCommand {
                 progress.log("loaded \(run.pretrainedLoaded.count) tensors: " + run.pretrainedLoaded.joined(separator: ", "))
             }
             let epochs = config.epochs
+            let events = progress.trainingEvents(checkpoint: checkpoint, epochs: epochs, stepFields: { state in
+                String(format: "loss %.4f acc %.4f", state.loss, state.metrics["accuracy"] ?? 0)
+            }, epochLine: { summary in
+                let v = summary.validation
+                return String(format: "epoch %d/%d  loss %.4f  pixel acc %.4f  val pixel acc %.4f mean acc %.4f mIoU %.4f fwIoU %.4f  %.1f s",
+                              summary.epoch, epochs, summary.loss, summary.metrics["accuracy"] ?? 0, v["pixel_accuracy"] ?? 0,
+                              v["mean_accuracy"] ?? 0, v["mIoU"] ?? 0, v["fwIoU"] ?? 0, summary.seconds)
+            })
             let (record, final) = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume,
                                               output: URL(fileURLWithPath: output),
-                                              extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                              "data": dataOptions.data, "threads": String(threads)]) { event in
-                switch event {
-                case .resumed(_, let epoch):
-                    progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
-                case .step(let state):
-                    progress.update(label: "epoch \(state.epoch)/\(state.epochs)", done: state.done, total: state.total,
-                                    rate: state.examplesPerSecond,
-                                    fields: String(format: "loss %.4f acc %.4f", state.loss, state.metrics["accuracy"] ?? 0))
-                case .epochEnded(let summary):
-                    let v = summary.validation
-                    progress.log(String(format: "epoch %d/%d  loss %.4f  pixel acc %.4f  val pixel acc %.4f mean acc %.4f mIoU %.4f fwIoU %.4f  %.1f s",
-                                        summary.epoch, epochs, summary.loss, summary.metrics["accuracy"] ?? 0, v["pixel_accuracy"] ?? 0,
-                                        v["mean_accuracy"] ?? 0, v["mIoU"] ?? 0, v["fwIoU"] ?? 0, summary.seconds))
-                }
-            }
+                                              extraMetadata: commandMetadata(data: dataOptions.data, threads: threads), report: events)
             print(String(format: "validation pixel acc %.4f mean acc %.4f mIoU %.4f fwIoU %.4f after %d epochs, %.0f s of training; weights in %@",
                          final["pixel_accuracy"] ?? 0, final["mean_accuracy"] ?? 0, final["mIoU"] ?? 0, final["fwIoU"] ?? 0, epochs,
                          record.trainingSeconds, output))
