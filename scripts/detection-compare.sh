@@ -8,19 +8,28 @@
 # detector, --jobs 2) and the detector stage's median milliseconds per image from the ledger.
 # Speed rows are measured with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (see the README).
 #
-# usage: scripts/detection-compare.sh [--scenes DIR] [--split test]
+# The last rows put the region proposal network (`rpn`, datasets/weights/rpn-scenes.safetensors)
+# in front of the same Fast R-CNN, as Pipelines/detect-rpn.yaml does (its trunk is the
+# detector's, so the run makes one trunk pass per image for both stages). --rows REGEX runs only
+# the rows whose name matches (e.g. --rows 'fast-rcnn').
+#
+# usage: scripts/detection-compare.sh [--scenes DIR] [--split test] [--no-build] [--rows REGEX]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCENES=runs/scenes; SPLIT=test
+SCENES=runs/scenes; SPLIT=test; ROWS=.
 while [ $# -gt 0 ]; do
     case "$1" in
         --scenes) SCENES="$2"; shift 2 ;;
         --split) SPLIT="$2"; shift 2 ;;
+        --no-build) NOBUILD=1; shift ;;
+        --rows) ROWS="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
-scripts/setup.sh
-swift build -c release --product glimpse >&2
+if [ -z "${NOBUILD:-}" ]; then   # --no-build: use the .build/release/glimpse already built
+    scripts/setup.sh
+    swift build -c release --product glimpse >&2
+fi
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 glimpse=.build/release/glimpse
 [ -f "$SCENES/dataset.json" ] || "$glimpse" datasets scenes --out "$SCENES" >&2
@@ -35,16 +44,25 @@ rows=(
     "fast-rcnn|fast-rcnn|100|"
     "fast-rcnn|fast-rcnn|500|"
     "fast-rcnn|fast-rcnn|2000|"
+    "fast-rcnn on rpn|fast-rcnn|100||rpn"
+    "fast-rcnn on rpn|fast-rcnn|300||rpn"
+    "fast-rcnn on rpn|fast-rcnn|1000||rpn"
 )
 i=0
 for row in "${rows[@]}"; do
-    IFS='|' read -r name use proposals extra <<< "$row"
+    IFS='|' read -r name use proposals extra proposer <<< "$row"
     i=$((i + 1)); run="$OUT/row$i"
+    grep -Eq "$ROWS" <<< "$name" || continue
+    if [ "${proposer:-}" = rpn ]; then
+        proposerLine="{use: rpn, weights: $PWD/datasets/weights/rpn-scenes.safetensors, max: $proposals}"
+    else
+        proposerLine="{use: selective-search, mode: fast, max: $proposals}"
+    fi
     cat > "$run.yaml" <<EOF
 name: compare-$i
 stages:
   decoder: {use: image-file}
-  proposer: {use: selective-search, mode: fast, max: $proposals}
+  proposer: $proposerLine
   detector: {use: $use, weights: $PWD/datasets/weights/$use-scenes.safetensors, max_proposals: $proposals${extra:+, $extra}}
 EOF
     rm -rf "$run"

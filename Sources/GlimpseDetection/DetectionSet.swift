@@ -43,11 +43,11 @@ public struct DetectionSet: Sendable {
     }
 
     /// Loads items `indices` of `source` (named `sourceName` in errors) and runs `proposer` on
-    /// each image, on `threads` threads; reports `(done, total)` through `progress`. Throws a
+    /// each image (none: no proposals, for a region proposal network's training), on `threads` threads; reports `(done, total)` through `progress`. Throws a
     /// `DatasetError` naming the image when it has no pixels, no box annotations, or an
     /// invalid box; the proposer's own errors pass through.
     public static func load(source: any LabelledImageSource, sourceName: String, indices: [Int],
-                            proposer: any RegionProposer, threads: Int = Compute.threads,
+                            proposer: (any RegionProposer)?, threads: Int = Compute.threads,
                             progress: (Int, Int) -> Void = { _, _ in }) throws -> DetectionSet {
         let (ids, names) = categories(of: source)
         guard !ids.isEmpty else {
@@ -95,7 +95,7 @@ public struct DetectionSet: Sendable {
 
     /// One item checked and proposed for.
     static func example(_ item: LabelledImage, sourceName: String, known: Set<Int>,
-                        proposer: any RegionProposer) throws -> DetectionExample {
+                        proposer: (any RegionProposer)?) throws -> DetectionExample {
         guard let image = item.image else {
             throw DatasetError(.unreadable, file: item.name, "the source \(sourceName) gives no pixels for this image")
         }
@@ -105,7 +105,7 @@ public struct DetectionSet: Sendable {
         for (k, box) in boxes.enumerated() {
             try validate(box, index: k, image: image, file: item.name, known: known)
         }
-        let proposals = try proposer.propose(StageInput(image: image))
+        let proposals = try proposer?.propose(StageInput(image: image)) ?? []
         return DetectionExample(name: item.name, image: image, boxes: boxes, proposals: proposals)
     }
 

@@ -65,6 +65,10 @@ public struct DetectorDescription: Sendable, Equatable {
     public init(metadata: [String: String], file: String, expecting: String? = nil) throws {
         func value(_ key: String) throws -> String {
             guard let text = metadata[key] else {
+                if let proposer = metadata["proposer.method"] {
+                    throw StageError(file: file, problem: "holds \(proposer) region proposal network weights, not a detector "
+                                     + "(a proposer: use it as `proposer: {use: \(proposer), weights: ...}`)")
+                }
                 throw StageError(file: file, problem: "no \"\(key)\" metadata: not a Glimpse detector weights file"
                                  + (metadata["train.architecture"].map { " (it holds \($0) weights)" } ?? ""))
             }

@@ -55,9 +55,7 @@ public struct FastRCNNNetwork: Layer {
                 featureLayer: String = "pool3", seed: UInt64) {
         precondition(slots >= 2 && inputSize >= 32 && hidden >= 1, "FastRCNNNetwork: slots \(slots), input \(inputSize), hidden \(hidden)")
         precondition(Self.featureLayers.contains(featureLayer), "FastRCNNNetwork: feature layer \(featureLayer)")
-        let full = DeepConvNet.make(classes: 10, seed: seed, inputChannels: inputChannels)
-        let kept = Self.trunkLayers.prefix(through: Self.trunkLayers.firstIndex(of: featureLayer)!)
-        trunk = Sequential(full.layers.filter { kept.contains($0.name) }.map { ($0.name, $0.layer) })
+        trunk = Self.makeTrunk(featureLayer: featureLayer, inputChannels: inputChannels, seed: seed)
         self.featureLayer = featureLayer
         var random = SeededGenerator(seed: seed).derived(0x6672_636e)
         let features = 64 * Self.poolSize * Self.poolSize
@@ -71,6 +69,16 @@ public struct FastRCNNNetwork: Layer {
         self.inputSize = inputSize
         let side = trunk(Tensor(zeros: [1, inputChannels, inputSize, inputSize])).shape[3]
         roiPool = RoIMaxPool(outputHeight: Self.poolSize, outputWidth: Self.poolSize, spatialScale: Float(side) / Float(inputSize))
+    }
+
+    /// DeepConvNet's layers from `conv1` through `featureLayer` (one of `featureLayers`), freshly
+    /// initialised from `seed`, on `inputChannels`-channel images: `[N, C, S, S]` -> `[N, 64, h, w]`.
+    /// The trunk of Fast R-CNN and of the region proposal network.
+    public static func makeTrunk(featureLayer: String, inputChannels: Int, seed: UInt64) -> Sequential {
+        precondition(featureLayers.contains(featureLayer), "FastRCNNNetwork: feature layer \(featureLayer)")
+        let full = DeepConvNet.make(classes: 10, seed: seed, inputChannels: inputChannels)
+        let kept = trunkLayers.prefix(through: trunkLayers.firstIndex(of: featureLayer)!)
+        return Sequential(full.layers.filter { kept.contains($0.name) }.map { ($0.name, $0.layer) })
     }
 
     /// Class slots (background included).

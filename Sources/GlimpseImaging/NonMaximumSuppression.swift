@@ -9,16 +9,19 @@
 /// Greedy non-maximum suppression over scored boxes.
 public enum NonMaximumSuppression {
     /// The indices of the boxes kept, by decreasing score (ties by index): each box whose IoU
-    /// (in `convention`) with every box kept before it is at most `iouThreshold`.
-    /// `scores` has one entry per box.
+    /// (in `convention`) with every box kept before it is at most `iouThreshold`, the first
+    /// `maxKept` of them (the same as keeping all and taking a prefix, but stopping early, as a
+    /// region proposal network's post-NMS top N does). `scores` has one entry per box.
     public static func keep(_ boxes: [BoundingBox], scores: [Float], iouThreshold: Double,
-                            convention: BoxConvention = .continuous) -> [Int] {
+                            convention: BoxConvention = .continuous, maxKept: Int = .max) -> [Int] {
         precondition(boxes.count == scores.count, "NonMaximumSuppression: \(boxes.count) boxes but \(scores.count) scores")
         precondition(!scores.contains { $0.isNaN }, "NonMaximumSuppression: a score is NaN")
+        precondition(maxKept >= 0, "NonMaximumSuppression: maxKept \(maxKept)")
         let order = boxes.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         var kept = [Int]()
-        for index in order where kept.allSatisfy({ boxes[$0].iou(boxes[index], convention: convention) <= iouThreshold }) {
-            kept.append(index)
+        for index in order {
+            if kept.count == maxKept { break }
+            if kept.allSatisfy({ boxes[$0].iou(boxes[index], convention: convention) <= iouThreshold }) { kept.append(index) }
         }
         return kept
     }

@@ -20,6 +20,7 @@ extension StageRegistry {
             CNNBackbone.registryEntry,
             SqueezeNetClassifier.registryEntry,
             SelectiveSearch.registryEntry,
+            RegionProposalNetwork.registryEntry,
             FastRCNNDetector.registryEntry,
             RCNNDetector.registryEntry,
             MTCNNDetector.registryEntry,

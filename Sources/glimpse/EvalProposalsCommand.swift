@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import GlimpseDatasets
+import GlimpseEvaluation
 import GlimpseImaging
 import GlimpseProposals
 

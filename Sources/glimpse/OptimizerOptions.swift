@@ -38,3 +38,23 @@ struct OptimizerOptions: ParsableArguments {
         return choice
     }
 }
+
+/// The update rule and the step recipe the box and label-map trainers (`train detector`,
+/// `train proposer`, `train segmenter`) share: optimizer, base learning rate, schedule, warm-up,
+/// seed and frozen prefixes. The schedule and warm-up default to what each command's recipe says.
+struct StepRecipeOptions: ParsableArguments {
+    @OptionGroup var optimizer: OptimizerOptions
+    @Option(help: "The optimizer's base learning rate.")
+    var learningRate: Float = 0.001
+    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%); default: the command's (detector, proposer: step; segmenter: cosine).")
+    var schedule: String?
+    @Option(help: "Epochs of linear learning-rate warm-up (default: detector 1, none when --epochs is 1; proposer and segmenter 0).")
+    var warmupEpochs: Int?
+    @Option(help: "Seed for initialisation, data order, sampling and dropout.")
+    var seed: UInt64 = 1
+    @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
+    var freeze = ""
+
+    /// The frozen prefixes `--freeze` lists.
+    var frozenPrefixes: [String] { freeze.split(separator: ",").map { String($0) } }
+}

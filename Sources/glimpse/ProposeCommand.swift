@@ -1,7 +1,9 @@
-// `glimpse propose`: selective-search object proposals for image files.
+// `glimpse propose`: object proposals for image files, by selective search or a trained region
+// proposal network.
 
 import ArgumentParser
 import Foundation
+import GlimpseDetection
 import GlimpseFiles
 import GlimpseImaging
 import GlimpseProposals
@@ -12,7 +14,7 @@ import GlimpseTensor
 struct ProposeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "propose",
-        abstract: "Selective-search object proposals (Uijlings et al. 2013), best first.",
+        abstract: "Object proposals, best first: selective search (Uijlings et al. 2013) or a region proposal network (Ren et al. 2015).",
         discussion: """
             --format lines prints one `x y w h` line per proposal (pixels, x and y of the top-left \
             corner); with several images each block starts with `# FILE`. --out DIR writes \
@@ -23,7 +25,11 @@ struct ProposeCommand: ParsableCommand {
 
     @Argument(help: "PNG or JPEG files.")
     var images: [String]
-    @Option(help: "single, fast or quality.")
+    @Option(help: "selective-search or rpn.")
+    var proposer = "selective-search"
+    @Option(help: "rpn: the weights written by glimpse train proposer.")
+    var weights = "datasets/weights/rpn-scenes.safetensors"
+    @Option(help: "Selective search: single, fast or quality.")
     var mode = "fast"
     @Option(name: .customLong("max"), help: "Most proposals per image.")
     var maxProposals = 2000
@@ -53,6 +59,7 @@ struct ProposeCommand: ParsableCommand {
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("Give at least one image.") }
+        guard ["selective-search", "rpn"].contains(proposer) else { throw ValidationError("--proposer must be selective-search or rpn") }
         guard SelectiveSearchParameters.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be single, fast or quality") }
         guard maxProposals >= 1 else { throw ValidationError("--max must be at least 1") }
         guard ["lines", "json"].contains(format) else { throw ValidationError("--format must be lines or json") }
@@ -73,7 +80,21 @@ struct ProposeCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let proposer = SelectiveSearch(parameters: parameters)
+        let propose: (Image) throws -> [BoundingBox]
+        if self.proposer == RegionProposalNetwork.conformanceName {
+            let network: RegionProposalNetwork
+            do {
+                network = try RegionProposalNetwork(weights: ProjectPaths.resolve(weights), settings: RPNProposalSettings(maxProposals: maxProposals))
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+            propose = { network.propose(in: $0) }
+        } else {
+            let search = SelectiveSearch(parameters: parameters)
+            propose = { try search.propose(in: $0) }
+        }
+        var (totalSeconds, totalProposals, timed) = (0.0, 0, 0)
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         var failures = 0
         var json: [String] = []
@@ -81,11 +102,13 @@ struct ProposeCommand: ParsableCommand {
             do {
                 let image = try ImageFile.read(file)
                 let start = DispatchTime.now().uptimeNanoseconds
-                let boxes = try proposer.propose(in: image)
+                let boxes = try propose(image)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                (totalSeconds, totalProposals, timed) = (totalSeconds + seconds, totalProposals + boxes.count, timed + 1)
                 if timing {
                     printError(String(format: "%@ %dx%d %@ threads %d: %.4f s, %d proposals, peak RSS %.1f MB",
-                                      file, image.width, image.height, mode, threads, seconds, boxes.count, peakResidentMB()))
+                                      file, image.width, image.height, self.proposer == "rpn" ? "rpn" : mode, threads, seconds,
+                                      boxes.count, peakResidentMB()))
                 }
                 if format == "json" {
                     let entry = proposalsJSON(file: file, image: image, boxes: boxes)
@@ -114,6 +137,12 @@ struct ProposeCommand: ParsableCommand {
             }
         }
         if format == "json" && out == nil { print("[" + json.joined(separator: ",\n") + "]") }
+        if timing && timed > 0 {
+            printError(String(format: "%@: %d images in %.3f s: %.2f images/s, %.1f ms/image, %.0f proposals/s (%.1f per image), threads %d",
+                              self.proposer == "rpn" ? "rpn" : "selective-search \(mode)", timed, totalSeconds,
+                              Double(timed) / max(totalSeconds, 1e-9), 1000 * totalSeconds / Double(timed),
+                              Double(totalProposals) / max(totalSeconds, 1e-9), Double(totalProposals) / Double(timed), threads))
+        }
         if failures > 0 { throw ExitCode(1) }
     }
 

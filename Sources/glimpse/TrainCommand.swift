@@ -12,7 +12,7 @@ import GlimpseTraining
 /// `glimpse train ...`
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train a network.", subcommands: [TrainMNIST.self, TrainDetector.self, TrainSegmenter.self, TrainCaptioner.self])
+        commandName: "train", abstract: "Train a network.", subcommands: [TrainMNIST.self, TrainDetector.self, TrainProposer.self, TrainSegmenter.self, TrainCaptioner.self])
 }
 
 /// `glimpse train mnist`

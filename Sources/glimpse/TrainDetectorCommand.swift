@@ -28,12 +28,7 @@ struct TrainDetector: ParsableCommand {
             reports validation AP with SVMs or the softmax, with and without box regression.
             """)
 
-    @Option(help: "Training data: a scene set, split folder, COCO folder or VOC folder.")
-    var data: String
-    @Option(help: "Validation data (default: the scene set's val split, else a hold-out of --validation images).")
-    var val: String?
-    @Option(help: "Images held out for validation when there is no val split.")
-    var validation = 50
+    @OptionGroup var dataOptions: TrainingDataOptions
     @Option(help: "Detector: fast-rcnn or rcnn.")
     var method = "fast-rcnn"
     @Option(help: "Trunk architecture: deepconvnet (MNIST-pretrained digits network, in colour).")
@@ -60,19 +55,7 @@ struct TrainDetector: ParsableCommand {
     var backgroundLow = 0.0
     @Option(help: "Selective search proposals per image (fast mode).")
     var maxProposals = 2000
-    @Option(help: "Use only the first N training images.")
-    var limit: Int?
-    @OptionGroup var optimizer: OptimizerOptions
-    @Option(help: "The optimizer's base learning rate.")
-    var learningRate: Float = 0.001
-    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
-    var schedule = "step"
-    @Option(help: "Epochs of linear learning-rate warm-up (default: 1, none when --epochs is 1).")
-    var warmupEpochs: Int?
-    @Option(help: "Seed for initialisation, data order, RoI sampling and dropout.")
-    var seed: UInt64 = 1
-    @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
-    var freeze = ""
+    @OptionGroup var recipe: StepRecipeOptions
     @Flag(inversion: .prefixedNo, help: "Start the scores of classes the pretrained classifier knows by name (MNIST's digits) from its rows (needs --hidden 50).")
     var transferClassifier = true
     @Flag(inversion: .prefixedNo, help: "Subtract the training images' mean colour from the trunk's input.")
@@ -97,8 +80,6 @@ struct TrainDetector: ParsableCommand {
         guard backbone == "deepconvnet" else {
             throw ValidationError("--backbone \(backbone): only deepconvnet is supported as a detector trunk so far")
         }
-        guard validation >= 1 else { throw ValidationError("--validation must be at least 1") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
@@ -109,19 +90,19 @@ struct TrainDetector: ParsableCommand {
             config.pretrained = weights == "none" ? nil : ProjectPaths.resolve(weights)
             (config.inputSize, config.hidden, config.epochs, config.imagesPerBatch) = (inputSize, hidden ?? (method == "rcnn" ? 50 : 256), epochs, imagesPerBatch)
             (config.roisPerImage, config.foregroundFraction, config.backgroundLow) = (roisPerImage, foregroundFraction, backgroundLow)
-            (config.maxProposals, config.learningRate, config.schedule) = (maxProposals, learningRate, schedule)
-            (config.warmupEpochs, config.seed) = (warmupEpochs ?? min(1, epochs - 1), seed)
-            config.optimizer = try optimizer.choice()
+            (config.maxProposals, config.learningRate, config.schedule) = (maxProposals, recipe.learningRate, recipe.schedule ?? "step")
+            (config.warmupEpochs, config.seed) = (recipe.warmupEpochs ?? min(1, epochs - 1), recipe.seed)
+            config.optimizer = try recipe.optimizer.choice()
             config.transferClassifier = transferClassifier
             config.dropout = dropout
             config.subtractMean = subtractMean
             config.featureLayer = featureLayer
-            config.freeze = freeze.split(separator: ",").map { String($0) }
+            config.freeze = recipe.frozenPrefixes
             config.proposals = "selective-search mode=fast max=\(maxProposals)"
             try config.validate()
 
             let progress = ProgressReporter(quiet: runOptions.quiet)
-            let sources = try TrainingSources(data: data, val: val, validation: validation, limit: limit)
+            let sources = try dataOptions.sources()
             let (trainSource, trainName, valSource, valName) = (sources.train, sources.trainName, sources.val, sources.valName)
             let (trainIndices, valIndices) = (sources.trainIndices, sources.heldOut)
             // Proposals: one image per thread, selective search itself on one thread.
@@ -165,7 +146,7 @@ struct TrainDetector: ParsableCommand {
             }
             progress.log("training fast-rcnn (\(run.trainer.model.parameterCount) parameters, \(training.categories.count) classes)"
                          + " on \(training.examples.count) images (\(objects) objects) from \(trainName), validating on"
-                         + " \(validationSet.examples.count); \(run.trainer.optimizer.name), \(threads) thread(s), seed \(seed)"
+                         + " \(validationSet.examples.count); \(run.trainer.optimizer.name), \(threads) thread(s), seed \(recipe.seed)"
                          + (config.pretrained.map { ", trunk from \($0)" } ?? ", from scratch"))
             if config.pretrained != nil {
                 let loaded = run.pretrainedLoaded
@@ -174,24 +155,16 @@ struct TrainDetector: ParsableCommand {
                                 ? "; cls_score starts fresh (the classifier rows transfer only with --hidden 50, the pretrained fc1's width)" : ""))
             }
             let epochs = config.epochs
+            let events = progress.trainingEvents(checkpoint: checkpoint, epochs: epochs, stepFields: { state in
+                String(format: "loss %.4f cls %.4f box %.4f", state.loss, state.metrics["cls"] ?? 0, state.metrics["box"] ?? 0)
+            }, epochLine: { summary in
+                let v = summary.validation
+                return String(format: "epoch %d/%d  loss %.4f (cls %.4f, box %.4f)  RoI acc %.3f  val AP %.4f AP50 %.4f AP75 %.4f  %.1f s",
+                              summary.epoch, epochs, summary.loss, summary.metrics["cls"] ?? 0, summary.metrics["box"] ?? 0,
+                              summary.metrics["accuracy"] ?? 0, v["AP"] ?? 0, v["AP50"] ?? 0, v["AP75"] ?? 0, summary.seconds)
+            })
             let record = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: outputURL,
-                                     extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                     "data": data, "threads": String(threads)]) { event in
-                switch event {
-                case .resumed(_, let epoch):
-                    progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
-                case .step(let state):
-                    progress.update(label: "epoch \(state.epoch)/\(state.epochs)", done: state.done, total: state.total,
-                                    rate: state.examplesPerSecond,
-                                    fields: String(format: "loss %.4f cls %.4f box %.4f", state.loss, state.metrics["cls"] ?? 0,
-                                                   state.metrics["box"] ?? 0))
-                case .epochEnded(let summary):
-                    let v = summary.validation
-                    progress.log(String(format: "epoch %d/%d  loss %.4f (cls %.4f, box %.4f)  RoI acc %.3f  val AP %.4f AP50 %.4f AP75 %.4f  %.1f s",
-                                        summary.epoch, epochs, summary.loss, summary.metrics["cls"] ?? 0, summary.metrics["box"] ?? 0,
-                                        summary.metrics["accuracy"] ?? 0, v["AP"] ?? 0, v["AP50"] ?? 0, v["AP75"] ?? 0, summary.seconds))
-                }
-            }
+                                     extraMetadata: commandMetadata(data: dataOptions.data, threads: threads), report: events)
             let final = run.trainer.task.validate(run.trainer.model)
             print(String(format: "validation AP %.4f AP50 %.4f AP75 %.4f after %d epochs, %.0f s of training; weights in %@",
                          final["AP"] ?? 0, final["AP50"] ?? 0, final["AP75"] ?? 0, epochs, record.trainingSeconds, output))
@@ -217,8 +190,7 @@ struct TrainDetector: ParsableCommand {
                      + (config.pretrained.map { ", from \($0)" } ?? ", from scratch"))
         let epochs = config.epochs
         let outcome = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: URL(fileURLWithPath: output),
-                                  extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                  "data": data, "threads": String(threads)],
+                                  extraMetadata: commandMetadata(data: dataOptions.data, threads: threads),
                                   log: { progress.log($0) }) { event in
             switch event {
             case .resumed(_, let epoch):

@@ -24,12 +24,7 @@ struct TrainSegmenter: ParsableCommand {
             it and ends with the same weights as an uninterrupted run with the same settings and --threads.
             """)
 
-    @Option(help: "Training data: a scene set, split folder, VOC folder or COCO folder with label maps.")
-    var data: String
-    @Option(help: "Validation data (default: the scene set's val split, else a hold-out of --validation images).")
-    var val: String?
-    @Option(help: "Images held out for validation when there is no val split.")
-    var validation = 50
+    @OptionGroup var dataOptions: TrainingDataOptions
     @Option(help: "The net: fcn-32s, fcn-16s or fcn-8s.")
     var net = "fcn-32s"
     @Option(help: "Pretrained DeepConvNet weights the trunk and fc1 start from, or 'none' (ignored with --init).")
@@ -44,19 +39,7 @@ struct TrainSegmenter: ParsableCommand {
     var epochs = 8
     @Option(help: "Images per step.")
     var imagesPerBatch = 8
-    @Option(help: "Use only the first N training images.")
-    var limit: Int?
-    @OptionGroup var optimizer: OptimizerOptions
-    @Option(help: "The optimizer's base learning rate.")
-    var learningRate: Float = 0.001
-    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 at 50% and 75%).")
-    var schedule = "cosine"
-    @Option(help: "Epochs of linear learning-rate warm-up.")
-    var warmupEpochs = 0
-    @Option(help: "Seed for initialisation, data order and dropout.")
-    var seed: UInt64 = 1
-    @Option(help: "Comma-separated parameter-name prefixes to freeze (e.g. conv for the whole trunk).")
-    var freeze = ""
+    @OptionGroup var recipe: StepRecipeOptions
     @Flag(inversion: .prefixedNo, help: "Subtract the training images' mean colour from the input.")
     var subtractMean = true
     @Option(help: "Where to write the trained weights (safetensors; default runs/NET.safetensors).")
@@ -66,8 +49,6 @@ struct TrainSegmenter: ParsableCommand {
 
     func validate() throws {
         guard FCNVariant(rawValue: net) != nil else { throw ValidationError("--net \(net): one of \(FCNVariant.names)") }
-        guard validation >= 1 else { throw ValidationError("--validation must be at least 1") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
@@ -78,9 +59,10 @@ struct TrainSegmenter: ParsableCommand {
             config.pretrained = weights == "none" ? nil : ProjectPaths.resolve(weights)
             config.initFrom = initFrom.map(ProjectPaths.resolve)
             (config.inputSize, config.dropout, config.epochs, config.imagesPerBatch) = (inputSize, dropout, epochs, imagesPerBatch)
-            (config.learningRate, config.schedule, config.warmupEpochs, config.seed) = (learningRate, schedule, warmupEpochs, seed)
-            config.optimizer = try optimizer.choice()
-            config.freeze = freeze.split(separator: ",").map { String($0) }
+            (config.learningRate, config.schedule) = (recipe.learningRate, recipe.schedule ?? "cosine")
+            (config.warmupEpochs, config.seed) = (recipe.warmupEpochs ?? 0, recipe.seed)
+            config.optimizer = try recipe.optimizer.choice()
+            config.freeze = recipe.frozenPrefixes
             config.subtractMean = subtractMean
             try config.validate()
             if config.variant.coarser != nil && config.initFrom == nil {
@@ -89,7 +71,7 @@ struct TrainSegmenter: ParsableCommand {
             }
 
             let progress = ProgressReporter(quiet: runOptions.quiet)
-            let sources = try TrainingSources(data: data, val: val, validation: validation, limit: limit)
+            let sources = try dataOptions.sources()
             let (trainSource, trainName) = (sources.train, sources.trainName)
             let start = ProgressReporter.now()
             let training = try SegmentationSet.load(source: trainSource, sourceName: trainName, indices: sources.trainIndices) { done, total in
@@ -109,30 +91,23 @@ struct TrainSegmenter: ParsableCommand {
             }
             progress.log("training \(net) (\(run.trainer.model.parameterCount) parameters, \(training.classes.count) classes) on"
                          + " \(training.examples.count) images from \(trainName), validating on \(validationSet.examples.count);"
-                         + " \(run.trainer.optimizer.name), \(threads) thread(s), seed \(seed)"
+                         + " \(run.trainer.optimizer.name), \(threads) thread(s), seed \(recipe.seed)"
                          + (config.initFrom.map { ", from \($0)" } ?? config.pretrained.map { ", trunk and fc1 from \($0)" } ?? ", from scratch"))
             if !run.pretrainedLoaded.isEmpty {
                 progress.log("loaded \(run.pretrainedLoaded.count) tensors: " + run.pretrainedLoaded.joined(separator: ", "))
             }
             let epochs = config.epochs
+            let events = progress.trainingEvents(checkpoint: checkpoint, epochs: epochs, stepFields: { state in
+                String(format: "loss %.4f acc %.4f", state.loss, state.metrics["accuracy"] ?? 0)
+            }, epochLine: { summary in
+                let v = summary.validation
+                return String(format: "epoch %d/%d  loss %.4f  pixel acc %.4f  val pixel acc %.4f mean acc %.4f mIoU %.4f fwIoU %.4f  %.1f s",
+                              summary.epoch, epochs, summary.loss, summary.metrics["accuracy"] ?? 0, v["pixel_accuracy"] ?? 0,
+                              v["mean_accuracy"] ?? 0, v["mIoU"] ?? 0, v["fwIoU"] ?? 0, summary.seconds)
+            })
             let (record, final) = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume,
                                               output: URL(fileURLWithPath: output),
-                                              extraMetadata: ["command": (["glimpse"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
-                                                              "data": data, "threads": String(threads)]) { event in
-                switch event {
-                case .resumed(_, let epoch):
-                    progress.log("resumed from \(checkpoint) after epoch \(epoch) of \(epochs)")
-                case .step(let state):
-                    progress.update(label: "epoch \(state.epoch)/\(state.epochs)", done: state.done, total: state.total,
-                                    rate: state.examplesPerSecond,
-                                    fields: String(format: "loss %.4f acc %.4f", state.loss, state.metrics["accuracy"] ?? 0))
-                case .epochEnded(let summary):
-                    let v = summary.validation
-                    progress.log(String(format: "epoch %d/%d  loss %.4f  pixel acc %.4f  val pixel acc %.4f mean acc %.4f mIoU %.4f fwIoU %.4f  %.1f s",
-                                        summary.epoch, epochs, summary.loss, summary.metrics["accuracy"] ?? 0, v["pixel_accuracy"] ?? 0,
-                                        v["mean_accuracy"] ?? 0, v["mIoU"] ?? 0, v["fwIoU"] ?? 0, summary.seconds))
-                }
-            }
+                                              extraMetadata: commandMetadata(data: dataOptions.data, threads: threads), report: events)
             print(String(format: "validation pixel acc %.4f mean acc %.4f mIoU %.4f fwIoU %.4f after %d epochs, %.0f s of training; weights in %@",
                          final["pixel_accuracy"] ?? 0, final["mean_accuracy"] ?? 0, final["mIoU"] ?? 0, final["fwIoU"] ?? 0, epochs,
                          record.trainingSeconds, output))

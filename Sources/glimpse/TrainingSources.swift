@@ -1,7 +1,8 @@
-// TrainingSources: where `glimpse train detector` and `glimpse train segmenter` find their
+// TrainingSources: where `glimpse train detector`, `train segmenter` and `train proposer` find their
 // images: a scene set's train and val splits, or any labelled folder (split, COCO, VOC) with an
 // optional --val folder, else a hold-out of its last images.
 
+import ArgumentParser
 import Foundation
 import GlimpseDatasets
 import GlimpseTraining
@@ -45,5 +46,28 @@ struct TrainingSources {
             trainIndices.removeLast(validation)
         }
         if let limit { trainIndices = Array(trainIndices.prefix(limit)) }
+    }
+}
+
+/// `--data`, `--val`, `--validation` and `--limit`: where a trainer on labelled images (boxes,
+/// label maps) finds its training and validation images.
+struct TrainingDataOptions: ParsableArguments {
+    @Option(help: "Training data: a scene set, split folder, COCO folder or VOC folder (with boxes, or label maps for a segmenter).")
+    var data: String
+    @Option(help: "Validation data (default: the scene set's val split, else a hold-out of --validation images).")
+    var val: String?
+    @Option(help: "Images held out for validation when there is no val split.")
+    var validation = 50
+    @Option(help: "Use only the first N training images.")
+    var limit: Int?
+
+    func validate() throws {
+        guard validation >= 1 else { throw ValidationError("--validation must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    /// The sources these options name.
+    func sources() throws -> TrainingSources {
+        try TrainingSources(data: data, val: val, validation: validation, limit: limit)
     }
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The proposal table of the README and docs/detection.md: the region proposal network
+# (datasets/weights/rpn-scenes.safetensors) against selective search (fast and quality modes) on
+# the scene set's 500-image test split. Each proposer writes up to 1000 proposals per image with
+# `glimpse propose --out` (--threads 2; the RPN's own post-NMS cap is 1000 here), and `glimpse
+# eval proposals` scores the first 50, 100, 300 and 1000. Speed is the proposer alone (decoding and
+# writing excluded; the RPN's time includes its trunk pass), from `glimpse propose --timing`.
+# Speed rows are measured with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (see the README).
+#
+# usage: scripts/proposals-compare.sh [--scenes DIR] [--split test] [--no-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCENES=runs/scenes; SPLIT=test
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --scenes) SCENES="$2"; shift 2 ;;
+        --split) SPLIT="$2"; shift 2 ;;
+        --no-build) NOBUILD=1; shift ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+if [ -z "${NOBUILD:-}" ]; then   # --no-build: use the .build/release/glimpse already built
+    scripts/setup.sh
+    swift build -c release --product glimpse >&2
+fi
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+glimpse=.build/release/glimpse
+[ -f "$SCENES/dataset.json" ] || "$glimpse" datasets scenes --out "$SCENES" >&2
+OUT=runs/proposals-compare; mkdir -p "$OUT"
+results="$OUT/results.txt"; : > "$results"
+images=("$SCENES/$SPLIT"/images/*.png)
+for method in rpn selective-search:fast selective-search:quality; do
+    name=${method/:/ }; dir="$OUT/${method/:/-}"
+    rm -rf "$dir"
+    if [ "$method" = rpn ]; then
+        args=(--proposer rpn --weights datasets/weights/rpn-scenes.safetensors)
+    else
+        args=(--proposer selective-search --mode "${method#*:}")
+    fi
+    timing=$("$glimpse" propose "${args[@]}" --max 1000 --threads 2 --timing --out "$dir" "${images[@]}" 2>&1 >/dev/null | tail -1)
+    echo "$timing" >&2
+    ms=$(sed -n 's/.* \([0-9.]*\) ms\/image.*/\1/p' <<< "$timing")
+    perSecond=$(sed -n 's/.* \([0-9.]*\) proposals\/s.*/\1/p' <<< "$timing")
+    "$glimpse" eval proposals --gt "$SCENES/$SPLIT/instances.json" --pred "$dir" --top 50,100,300,1000 \
+        | awk -v name="$name" -v ms="$ms" -v ps="$perSecond" '$1 ~ /^[0-9]+$/ { print name "|" $1 "|" $2 "|" $3 "|" $4 "|" $5 "|" $6 "|" ms "|" ps }' >> "$results"
+done
+echo "Proposals on the $SPLIT split of $SCENES (${#images[@]} images; glimpse propose --threads 2, OpenBLAS variables unset)"
+printf '| %-24s | %4s | %9s | %10s | %10s | %6s | %6s | %8s | %11s |\n' proposer cap "per image" recall@0.5 recall@0.7 AR MABO "ms/image" "proposals/s"
+printf '| %-24s | %4s | %9s | %10s | %10s | %6s | %6s | %8s | %11s |\n' --- ---: ---: ---: ---: ---: ---: ---: ---:
+while IFS='|' read -r name cap per r50 r70 ar mabo ms ps; do
+    printf '| %-24s | %4s | %9s | %10s | %10s | %6s | %6s | %8s | %11s |\n' "$name" "$cap" "$per" "$r50" "$r70" "$ar" "$mabo" "$ms" "$ps"
+done < "$results"
