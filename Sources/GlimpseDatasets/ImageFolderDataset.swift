@@ -64,7 +64,10 @@ public struct ImageFolderDataset: ClassificationData, Equatable {
     ///     no subfolder simply has no images. Nil: the sorted subfolder names.
     ///   - maxBytes: refuse sets whose resized bytes would exceed this.
     /// - Throws: `ImageFolderError` when the folder is missing, has no class subfolders, holds no
-    ///   decodable image, has a subfolder outside `classNames`, or would not fit in `maxBytes`.
+    ///   decodable image, has a subfolder outside `classNames`, has a subfolder whose name holds a
+    ///   control character, or would not fit in `maxBytes`; and, when `classNames` is nil (a
+    ///   training set), when it has only one class subfolder or a class subfolder without a
+    ///   decodable image.
     ///   Single broken images do not throw: they are listed in `failures` and left out.
     public init(directory: String, preprocessing: ImagePreprocessing, classNames expected: [String]? = nil,
                 maxBytes: Int = 4 << 30) throws(ImageFolderError) {
@@ -85,6 +88,17 @@ public struct ImageFolderDataset: ClassificationData, Equatable {
         }
         guard !subfolders.isEmpty else {
             throw ImageFolderError(path: directory, problem: "no class subfolders (expected DIR/CLASS/IMAGE files)")
+        }
+        // Class names go into the weights' metadata one per line and onto terminals: a control
+        // character (a newline would add a class) is refused, not carried along.
+        if let odd = subfolders.first(where: { name in name.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+            throw ImageFolderError(path: directory, problem: "class folder \(odd.debugDescription) has a control character in its "
+                                   + "name; rename it (class names are stored one per line)")
+        }
+        // A classifier of one class learns nothing (loss 0, accuracy 100%): refuse it.
+        if expected == nil, subfolders.count == 1 {
+            throw ImageFolderError(path: directory, problem: "only one class subfolder (\"\(subfolders[0])\"); "
+                                   + "a classifier needs at least two classes")
         }
         let names = expected ?? subfolders
         if let expected, let unknown = subfolders.first(where: { !expected.contains($0) }) {
@@ -156,6 +170,13 @@ public struct ImageFolderDataset: ClassificationData, Equatable {
         guard !labels.isEmpty else {
             throw ImageFolderError(path: directory, problem: "no decodable PNG or JPEG images in the class subfolders"
                                    + (failures.isEmpty ? "" : " (\(failures.count) failed, first: \(failures[0]))"))
+        }
+        // A training class without images would be an output that is never trained; a test
+        // folder (`expected` given) may lack classes.
+        if expected == nil, let empty = perClass.firstIndex(where: \.isEmpty) {
+            throw ImageFolderError(path: directory + "/" + names[empty],
+                                   problem: "class folder holds no decodable image, so its output would never be trained; "
+                                   + "add images or remove the folder")
         }
         self.init(directory: directory, classNames: names, preprocessing: preprocessing, files: files, labels: labels,
                   skipped: skipped, failures: failures, pixels: pixels)

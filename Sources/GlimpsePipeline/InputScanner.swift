@@ -8,7 +8,7 @@
 // A folder named by `.`, `..` or a path ending in them is mirrored under its real name, so no
 // stem holds a `.` or `..` component (OutputWriter refuses any that would, whatever made it).
 // Special files (FIFOs, sockets, devices) are told by stat(2) and never opened: opening a
-// FIFO waits for a writer forever.
+// FIFO waits for a writer forever. A 0-byte file is unreadable (a failure), not a non-image.
 
 import Foundation
 #if canImport(Glibc)
@@ -177,6 +177,12 @@ public struct InputScanner {
         defer { close(fd) }
         var head = [UInt8](repeating: 0, count: 32)
         let count = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        // A 0-byte file is a broken image (a failed copy or download), not some other document:
+        // a failure with the decoders' own words, as `classify` reports it.
+        if count == 0 {
+            record(path: path, mirror: mirror, kind: .unreadable("empty: the file has no bytes"))
+            return
+        }
         record(path: path, mirror: mirror, kind: recognises(Array(head.prefix(max(0, count)))) ? .image : .notImage)
     }
 

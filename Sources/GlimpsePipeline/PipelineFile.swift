@@ -58,7 +58,7 @@ public struct PipelineFile: Sendable {
             throw PipelineFileError(file: path, problems: [PipelineProblem(line: 0, key: "-", message: "cannot read the file")])
         }
         let resolver = resolve ?? defaultResolver(for: path)
-        return try parse(String(decoding: data, as: UTF8.self), file: path, registry: registry, resolve: resolver)
+        return try parse(text(of: data, file: path), file: path, registry: registry, resolve: resolver)
     }
 
     /// Relative paths are tried against the working directory, then the pipeline file's

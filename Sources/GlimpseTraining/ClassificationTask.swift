@@ -125,6 +125,7 @@ extension Trainer {
             photoAugmentation: PhotoAugmentation(flipProbability: config.flipProbability, minimumScale: config.minimumCropScale),
             frozenPrefixes: config.freeze, evaluationBatchSize: config.architecture.evaluationBatchSize)
         var model = config.architecture.make(classes: trainSet.classCount, seed: config.seed)
+        try Self.checkFrozenPrefixes(config.freeze, names: Array(model.parameters.keys))
         if let path = config.pretrained {
             try model.load(from: SafetensorsFile(contentsOf: URL(fileURLWithPath: path)), keeping: config.newHead)
         }
@@ -132,5 +133,19 @@ extension Trainer {
         self.init(task: task, model: model, epochs: config.epochs, batchSize: config.batchSize, seed: config.seed,
                   optimizer: config.optimizer, schedule: try config.makeSchedule(stepsPerEpoch: stepsPerEpoch),
                   settings: resolved.metadata)
+    }
+
+    /// Refuses a `--freeze` prefix that matches no parameter name (the whole network would train
+    /// while the user believes part of it is frozen), listing the layer prefixes that do exist.
+    static func checkFrozenPrefixes(_ prefixes: [String], names: [String]) throws {
+        guard let unmatched = prefixes.first(where: { prefix in !names.contains { $0.hasPrefix(prefix) } }) else { return }
+        var layers = [String]()
+        for name in names.sorted() {
+            let layer = String(name.prefix { $0 != "." })
+            if !layers.contains(layer) { layers.append(layer) }
+        }
+        let shown = layers.prefix(12).joined(separator: ", ") + (layers.count > 12 ? ", ..." : "")
+        let prefix = unmatched.hasSuffix(".") ? String(unmatched.dropLast()) : unmatched
+        throw TrainingError.badOption("--freeze prefix \"\(prefix)\" matches no parameter; the network's layers are \(shown)")
     }
 }

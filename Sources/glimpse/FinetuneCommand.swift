@@ -22,7 +22,9 @@ struct FinetuneCommand: ParsableCommand {
             The head (--new-head, default fc2 or conv10) starts from a fresh initialisation with one \
             output per class; every other parameter starts from --weights. --freeze takes \
             parameter-name prefixes (conv1,fire2) or all-but-head; frozen parameters get no update, \
-            and no gradient is computed below the lowest trainable layer. Digit augmentation \
+            and no gradient is computed below the lowest trainable layer; a prefix that matches no \
+            parameter is an error. A class folder set needs at least two classes, an image in \
+            every class and class names without control characters. Digit augmentation \
             (--augment: shifts and rotations) is on by default for gray images (IDX files, folders \
             read by deepconvnet) and off for colour photos (squeezenet), which take --flip and \
             --crop-scale instead. --optimizer picks the update rule (default adam). Checkpoints and \

@@ -85,6 +85,7 @@ struct ImageFolderDatasetTests {
             #expect(error.path == root && error.problem.contains("no class subfolders"))
         }
         try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/empty2", withIntermediateDirectories: true)
         do {
             _ = try ImageFolderDataset(directory: root, preprocessing: Self.gray28)
             Issue.record("a folder without images was accepted")

@@ -89,8 +89,8 @@ enum PipelineFixtures {
             good: ["2024/a.jpg", "2024/a.png", "2024/deep/rgba.png", "2024/gray.png", "2025/misnamed.jpg",
                    "2025/progressive.JPG", "gray.jpeg", "rgb.png"],
             broken: [("big.png", "too large"), ("broken/garbage.png", "corrupt"), ("broken/truncated.jpg", "truncated"),
-                     ("broken/truncated.png", "truncated")],
-            notImages: ["2024/meta.json", "empty.png", "notes.txt"])
+                     ("broken/truncated.png", "truncated"), ("empty.png", "no bytes")],
+            notImages: ["2024/meta.json", "notes.txt"])
     }
 
     /// The `glimpse` executable built beside the test bundle.
