@@ -63,31 +63,10 @@ public struct CaptionTask: TrainingTask {
         (self.fineTuneCNN, self.clipNorm, self.maxLength) = (fineTuneCNN, clipNorm, maxLength)
         encoded = training.examples.map { $0.captions.map { vocabulary.encode($0, maxTokens: maxTokens) } }
         pairs = encoded.enumerated().flatMap { image, captions in captions.indices.map { (image, $0) } }
-        let cached = fineTuneCNN ? nil : Self.featuresAndMeans(network, of: training.examples.map(\.image), preprocessing: preprocessing)
+        let cached = fineTuneCNN ? nil : network.featuresAndMeans(of: training.examples.map(\.image), preprocessing: preprocessing)
         (cachedFeatures, cachedMeans) = (cached?.features, cached?.means)
         cachedValidationFeatures = fineTuneCNN || validation?.examples.isEmpty != false ? nil
-            : Self.features(network, of: validation!.examples.map(\.image), preprocessing: preprocessing)
-    }
-
-    /// The pooled features `[N, D]` of `images` through `network`'s CNN, 32 at a time.
-    public static func features(_ network: NICNetwork, of images: [Image], preprocessing: ImagePreprocessing) -> Tensor {
-        featuresAndMeans(network, of: images, preprocessing: preprocessing).features
-    }
-
-    /// The pooled features `[N, D]` of `images` and their CNN maps' channel means `[N, C]` (what
-    /// the out-of-domain rule compares), 32 images at a time.
-    public static func featuresAndMeans(_ network: NICNetwork, of images: [Image], preprocessing: ImagePreprocessing)
-        -> (features: Tensor, means: Tensor) {
-        var rows = [Float](), means = [Float]()
-        var channels = 0
-        for start in stride(from: 0, to: images.count, by: 32) {
-            let inputs = images[start..<min(start + 32, images.count)].map { preprocessing.tensor(for: $0) }
-            let maps = network.cnn(Tensor.stack(inputs.map { $0.reshaped(Array($0.shape.dropFirst())) }))
-            channels = maps.shape[1]
-            rows += network.features(ofMaps: maps).scalars
-            means += GlobalAvgPool()(maps).scalars
-        }
-        return (Tensor(shape: [images.count, network.featureSize], scalars: rows), Tensor(shape: [images.count, channels], scalars: means))
+            : network.features(of: validation!.examples.map(\.image), preprocessing: preprocessing)
     }
 
     /// (image, caption) pairs.
@@ -146,7 +125,7 @@ public struct CaptionTask: TrainingTask {
     /// The greedy captions of `set`'s images (`features`: theirs, when already computed).
     public func greedyCaptions(_ model: NICNetwork, on set: CaptionSet, features: Tensor? = nil) -> [String] {
         let decoder = NICDecoder(network: model, vocabulary: vocabulary)
-        let features = features ?? Self.features(model, of: set.examples.map(\.image), preprocessing: preprocessing)
+        let features = features ?? model.features(of: set.examples.map(\.image), preprocessing: preprocessing)
         return BeamSearch(beamWidth: 1, maxLength: maxLength).decode(decoder, features: features, count: 1)
             .map { vocabulary.text(of: $0.first?.tokens ?? []) }
     }

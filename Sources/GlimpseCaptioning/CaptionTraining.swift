@@ -113,8 +113,8 @@ public struct CaptionTraining {
             + (config.fineTuneCNN ? " (fine-tuned)" : "") + ", \(config.grid)x\(config.grid) max-pooled, image embedding as the "
             + (config.feeding == .firstInput ? "first input" : "initial state") + " of a \(config.cell.rawValue.uppercased())"
         var description = description(extra: extra)
-        description.domain = Self.domain(of: task.cachedMeans ?? CaptionTask.featuresAndMeans(
-            trainer.model, of: task.training.examples.map(\.image), preprocessing: task.preprocessing).means)
+        description.domain = Self.domain(of: task.cachedMeans ?? trainer.model.featuresAndMeans(
+            of: task.training.examples.map(\.image), preprocessing: task.preprocessing).means)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try trainer.model.save(to: output, metadata: description.metadata)
         return (record, validation)

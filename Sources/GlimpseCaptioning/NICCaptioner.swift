@@ -121,28 +121,18 @@ public struct NICCaptioner: CaptionDecoder, DomainChecked {
         return captions(features: network.features(ofMaps: features[description.cnnLayer]), count: count)[0]
     }
 
-    /// The pooled features of `images`, `[N, D]` (the CNN runs `batch` images at a time).
-    public func features(of images: [Image], batch: Int = 32) -> Tensor {
-        var rows = [Float]()
-        for start in stride(from: 0, to: images.count, by: batch) {
-            let inputs = images[start..<min(start + batch, images.count)].map { description.preprocessing.tensor(for: $0) }
-            rows += network(Tensor.stack(inputs.map { $0.reshaped(Array($0.shape.dropFirst())) })).scalars
-        }
-        return Tensor(shape: [images.count, network.featureSize], scalars: rows)
-    }
-
     /// Up to `count` captions of each of `images`, best first, in one batched beam search (the
     /// CNN runs `batch` images at a time). Out-of-domain images are decoded too: see `captionsOrVerdicts`.
     public func captions(of images: [Image], count: Int, batch: Int = 32) -> [[Caption]] {
         guard !images.isEmpty else { return [] }
-        return captions(features: features(of: images, batch: batch), count: count)
+        return captions(features: network.features(of: images, preprocessing: description.preprocessing, batch: batch), count: count)
     }
 
     /// For each of `images`, its captions, or none and the verdict when it is out of domain: only
     /// the images in domain go through the (batched) beam search.
     public func captionsOrVerdicts(of images: [Image], count: Int) -> [(captions: [Caption], verdict: DomainVerdict?)] {
         guard !images.isEmpty else { return [] }
-        let (all, means) = CaptionTask.featuresAndMeans(network, of: images, preprocessing: description.preprocessing)
+        let (all, means) = network.featuresAndMeans(of: images, preprocessing: description.preprocessing)
         let (d, c) = (network.featureSize, means.shape[1])
         let verdicts = (0..<images.count).map { i in description.domain?.verdict(Array(means.scalars[(i * c)..<((i + 1) * c)])) }
         let kept = verdicts.indices.filter { verdicts[$0]?.outOfDomain != true }

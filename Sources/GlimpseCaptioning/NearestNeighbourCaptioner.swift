@@ -49,7 +49,7 @@ public struct NearestNeighbourCaptioner: CaptionDecoder, DomainChecked {
 
     /// Builds the index of `set` with `network`'s CNN (its pooling), `vocabulary` and `preprocessing`.
     public static func build(set: CaptionSet, network: NICNetwork, description: CaptionerDescription) -> NearestNeighbourCaptioner {
-        let (raw, means) = CaptionTask.featuresAndMeans(network, of: set.examples.map(\.image), preprocessing: description.preprocessing)
+        let (raw, means) = network.featuresAndMeans(of: set.examples.map(\.image), preprocessing: description.preprocessing)
         var description = description
         description.domain = CaptionTraining.domain(of: means)
         return NearestNeighbourCaptioner(cnn: network.cnn, features: normalized(raw), captions: consensus(set.examples.map(\.captions)),
