@@ -29,13 +29,17 @@ import GlimpseTensor
 public struct CommunicationStatistics: Sendable {
     /// Steps whose gradients were summed over the ranks.
     public var steps = 0
-    /// Seconds spent in `sumInRankOrder` (including waiting for the slowest rank).
+    /// Seconds spent waiting at a barrier before each sum for the slowest rank to finish its backward pass.
+    public var waitSeconds: Double = 0
+    /// Seconds spent in `sumInRankOrder` once every rank had arrived: the communication itself.
     public var seconds: Double = 0
     /// Floats each rank sent per step (gradients, flags, buffer changes, loss and metrics).
     public var floatsPerStep = 0
 
-    /// Mean milliseconds per step.
+    /// Mean milliseconds per step of the sum itself.
     public var millisecondsPerStep: Double { steps == 0 ? 0 : 1000 * seconds / Double(steps) }
+    /// Mean milliseconds per step spent waiting for the slowest rank.
+    public var waitMillisecondsPerStep: Double { steps == 0 ? 0 : 1000 * waitSeconds / Double(steps) }
 }
 
 extension Trainer {
@@ -102,8 +106,13 @@ extension Trainer {
         packed.append(Float(local.examples))
         for key in metricKeys { packed.append(Float(local.metricSums[key] ?? 0)) }
 
+        // the barrier separates waiting for a slower rank from the sum's own cost (one message
+        // latency per step, microseconds within a machine)
+        let arrived = ProgressReporter.now()
+        communicator.barrier()
         let start = ProgressReporter.now()
         communicator.sumInRankOrder(&packed)
+        communication.waitSeconds += start - arrived
         communication.seconds += ProgressReporter.now() - start
         communication.steps += 1
         communication.floatsPerStep = packed.count

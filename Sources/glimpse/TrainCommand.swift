@@ -187,9 +187,9 @@ struct ClassifierRun<Data: ClassificationData> {
         }
         if trainer.communication.steps > 0 {
             let stats = trainer.communication
-            progress.log(String(format: "gradient sums over %d ranks: %d steps, %.2f ms per step, %d floats (%.0f KiB) per rank per step",
+            progress.log(String(format: "gradient sums over %d ranks: %d steps, %.2f ms per step summing %d floats (%.0f KiB) per rank, %.2f ms per step waiting for the slowest rank",
                                 trainer.communicator?.size ?? 1, stats.steps, stats.millisecondsPerStep, stats.floatsPerStep,
-                                Double(stats.floatsPerStep * 4) / 1024))
+                                Double(stats.floatsPerStep * 4) / 1024, stats.waitMillisecondsPerStep))
         }
         let batchSize = config.architecture.evaluationBatchSize
         let test = testSet.map { ClassifierEvaluation.evaluate(trainer.model, on: $0, batchSize: batchSize) }
