@@ -78,7 +78,7 @@ let package = Package(
             name: "GlimpsePipeline",
             dependencies: [
                 "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseStages",
-                "GlimpseFiles", "GlimpseDistributed", .product(name: "Yams", package: "Yams"),
+                "GlimpseFiles", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),

@@ -121,10 +121,12 @@ public final class Communicator: @unchecked Sendable {
                                      all.baseAddress, Int32(count), glimpse_mpi_float(), 0, glimpse_mpi_comm_world()),
                           "MPI_Gather")
                     if isRoot {
-                        for index in 0..<count {
-                            var sum = all[index]
-                            for source in 1..<max(size, 1) { sum += all[source * count + index] }
-                            own[start + index] = sum
+                        // rank by rank, so each pass streams through memory; every element still
+                        // gets (((b0 + b1) + b2) + ...)
+                        for index in 0..<count { own[start + index] = all[index] }
+                        for source in 1..<size {
+                            let offset = source * count
+                            for index in 0..<count { own[start + index] += all[offset + index] }
                         }
                     }
                     check(MPI_Bcast(own.baseAddress! + start, Int32(count), glimpse_mpi_float(), 0, glimpse_mpi_comm_world()),

@@ -93,7 +93,10 @@ struct RunCommand: ParsableCommand {
         var summary: RunSummary
         do {
             summary = try runner.run(afterLock: { world?.barrier() }) { entry, counts in
-                if entry.status == .failed { progress.log("failed: \(entry.error ?? entry.path)") }
+                if entry.status == .failed {
+                    // the other ranks' reporters are quiet: their failures go to stderr with the rank
+                    if world?.isRoot ?? true { progress.log("failed: \(entry.error ?? entry.path)") } else if !quiet { printError("failed: \(entry.error ?? entry.path)") }
+                }
                 let done = counts.ok + counts.failed + counts.skipped
                 progress.update(label: "run", done: done, total: counts.total,
                                 rate: counts.seconds > 0 ? Double(counts.ok - counts.resumed) / counts.seconds : 0,
