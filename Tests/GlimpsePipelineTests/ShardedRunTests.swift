@@ -14,7 +14,8 @@ import Testing
         let glimpse = try GlimpseProcess.executable().path
         return try GlimpseProcess.run(
             program: URL(fileURLWithPath: "/usr/bin/env"),
-            ["OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", try ExternalTool.mpirun.require(),
+            ["OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+             "OMPI_MCA_btl_vader_single_copy_mechanism=none", try ExternalTool.mpirun.require(),
              "--oversubscribe", "--bind-to", "none", "-np", "2", glimpse] + arguments, in: directory)
     }
 

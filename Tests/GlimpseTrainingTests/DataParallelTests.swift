@@ -5,7 +5,9 @@
 // bounded time with a message naming the rank; the checkpoint left on disk resumes.
 //
 // Tiny MNIST runs (a few hundred images, one thread per rank) keep the whole suite to about a
-// minute. As root (CI containers) Open MPI needs both OMPI_ALLOW_RUN_AS_ROOT variables.
+// minute. As root (CI containers) Open MPI needs both OMPI_ALLOW_RUN_AS_ROOT variables; in a
+// container without ptrace rights its shared-memory transport cannot copy large messages across
+// processes (CMA), so the tests turn that single-copy path off.
 
 import Foundation
 import GlimpseSerialization
@@ -25,7 +27,8 @@ import Testing
     /// `mpirun` with the settings every test uses, then `ranks` (each `-np n glimpse ARGS`, joined by `:`).
     static func mpirunArguments(_ ranks: [(count: Int, arguments: [String])]) throws -> [String] {
         let glimpse = try GlimpseProcess.executable().path
-        var arguments = ["OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", try ExternalTool.mpirun.require(),
+        var arguments = ["OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                         "OMPI_MCA_btl_vader_single_copy_mechanism=none", try ExternalTool.mpirun.require(),
                          "--oversubscribe", "--bind-to", "none"]
         for (index, rank) in ranks.enumerated() {
             if index > 0 { arguments.append(":") }
