@@ -54,4 +54,77 @@ import Testing
         let redone = ledger.filter { $0["status"] as? String == "ok" && $0["resumed"] as? Bool != true }.map { $0["path"] as! String }
         #expect(redone.count == 1 && redone.first?.hasSuffix("rgb.png") == true, "\(redone)")
     }
+
+    @Test(.enabled(if: ExternalTool.mpirun.testsRun, Comment(rawValue: ExternalTool.mpirun.skipReason)))
+    func aKilledShardedRunResumesInOneProcess() throws {
+        let work = try PipelineFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let count = 300
+        try RunCommandTests.manyImages(count: count, in: work)
+        let full = try PipelineFixtures.glimpse(["run", "cheap.yaml", "many", "-o", "full", "--quiet"], in: work)
+        #expect(full.status == 0, "\(full.stderr)")
+
+        // two ranks, rank 1 killed with SIGKILL once its ledger part holds 20 lines
+        let glimpse = try GlimpseProcess.executable().path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                             "OMPI_MCA_btl_vader_single_copy_mechanism=none", try ExternalTool.mpirun.require(),
+                             "--oversubscribe", "--bind-to", "none", "-np", "2", glimpse,
+                             "run", "cheap.yaml", "many", "-o", "killed", "--quiet", "--jobs", "1"]
+        process.currentDirectoryURL = work
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let part = work.appendingPathComponent("killed/ledger.rank-1.jsonl").path
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && process.isRunning {
+            let text = (try? String(contentsOfFile: part, encoding: .utf8)) ?? ""
+            if text.split(separator: "\n").count >= 20 { break }
+            usleep(2_000)
+        }
+        let rank1 = DataParallelProcesses.descendant(of: process.processIdentifier, rank: 1)
+        #expect(rank1 != nil, "no rank 1 found")
+        if let rank1 { kill(rank1, SIGKILL) }
+        let killed = Date()
+        while process.isRunning && Date().timeIntervalSince(killed) < 60 { usleep(10_000) }
+        #expect(!process.isRunning, "the job still runs 60 s after rank 1 was killed")
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("killed/report.html").path))
+
+        // a single process resumes from both ranks' parts and ends with the full run's files
+        let resumed = try PipelineFixtures.glimpse(["run", "cheap.yaml", "many", "-o", "killed", "--resume", "--quiet"], in: work)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let ledger = try PipelineFixtures.ledger(work.appendingPathComponent("killed"))
+        #expect(ledger.count == count)
+        #expect(ledger.filter { $0["resumed"] as? Bool == true }.count >= 20, "the killed ranks' work was redone")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("killed").path)
+            .filter { $0.hasPrefix("ledger.rank-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        let expected = try PipelineFixtures.files(under: work.appendingPathComponent("full"), excluding: Self.runRecords)
+        let actual = try PipelineFixtures.files(under: work.appendingPathComponent("killed"), excluding: Self.runRecords)
+        #expect(Set(actual.keys) == Set(expected.keys))
+        let different = expected.keys.filter { actual[$0] != expected[$0] }.sorted()
+        #expect(different.isEmpty, "differ: \(different.prefix(5))")
+    }
+}
+
+/// Finds an `mpirun` job's ranks among its descendants.
+enum DataParallelProcesses {
+    /// The process below `parent` whose environment says it is Open MPI rank `rank`.
+    static func descendant(of parent: Int32, rank: Int) -> Int32? {
+        var queue = [parent]
+        while let pid = queue.popLast() {
+            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+            for child in children.split(separator: " ").compactMap({ Int32($0) }) {
+                let environment = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/environ"))) ?? Data()
+                let entries = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                if entries.contains("OMPI_COMM_WORLD_RANK=\(rank)") { return child }
+                queue.append(child)
+            }
+        }
+        return nil
+    }
 }
