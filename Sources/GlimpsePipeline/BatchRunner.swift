@@ -119,6 +119,8 @@ public final class BatchRunner: @unchecked Sendable {
         let ledgerURL = options.output.appendingPathComponent(options.shard.map { RunShard.ledgerName(rank: $0.rank) } ?? "ledger.jsonl")
         previous = options.resume ? Self.recordedEntries(in: options.output) : [:]
         if options.resume && lead { Self.removeStaleTemporaries(in: options.output) }
+        // a fresh run forgets the parts of an earlier sharded run, as it truncates ledger.jsonl
+        if !options.resume && lead { Self.removeLedgerParts(in: options.output) }
         afterLock()
         let ledger = try Ledger(url: ledgerURL, keep: options.resume)
 
@@ -370,7 +372,7 @@ private final class WorkState: @unchecked Sendable {
     /// Hands back a finished entry.
     func finish(_ index: Int, _ entry: LedgerEntry?) {
         condition.lock()
-        finished[index] = entry
+        finished[index] = .some(entry)  // present even when nil (another rank's input)
         condition.broadcast()
         condition.unlock()
     }
