@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "glimpse", targets: ["glimpse"]),
         .library(name: "GlimpseTensor", targets: ["GlimpseTensor"]),
         .library(name: "GlimpseFiles", targets: ["GlimpseFiles"]),
+        .library(name: "GlimpseDistributed", targets: ["GlimpseDistributed"]),
         .library(name: "GlimpseSerialization", targets: ["GlimpseSerialization"]),
         .library(name: "GlimpseNN", targets: ["GlimpseNN"]),
         .library(name: "GlimpseOptim", targets: ["GlimpseOptim"]),
@@ -44,10 +45,13 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .systemLibrary(name: "CFileSystem", path: "Sources/CFileSystem"),
+        // Open MPI: Debian puts mpi.h under /usr/lib/<arch>/openmpi/include, found through pkg-config.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "mpi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // MARK: - Public API
         .target(name: "GlimpseTensor", dependencies: ["CBLAS", "CMalloc"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseFiles", dependencies: ["CFileSystem"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "GlimpseDistributed", dependencies: ["CMPI"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseSerialization", dependencies: ["GlimpseTensor", "GlimpseFiles"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseNN", dependencies: ["GlimpseTensor"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "GlimpseOptim", dependencies: ["GlimpseTensor", "GlimpseNN"], exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -57,7 +61,8 @@ let package = Package(
             exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "GlimpseTraining",
-            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseOptim", "GlimpseDatasets", "GlimpseImaging"],
+            dependencies: ["GlimpseTensor", "GlimpseSerialization", "GlimpseNN", "GlimpseModels", "GlimpseOptim", "GlimpseDatasets", "GlimpseImaging",
+                           "GlimpseDistributed"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
         .target(name: "GlimpseStages", dependencies: ["GlimpseTensor", "GlimpseImaging"], exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -128,7 +133,7 @@ let package = Package(
                 "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseNN", "GlimpseOptim",
                 "GlimpseModels", "GlimpseTraining", "GlimpseImaging", "GlimpseStages", "GlimpsePipeline", "GlimpseProposals",
                 "GlimpseClassification", "GlimpseRegistry", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseDetection",
-                "GlimpseSegmentation", "GlimpseCaptioning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GlimpseSegmentation", "GlimpseCaptioning", "GlimpseDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
 

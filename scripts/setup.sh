@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev)
+# Open MPI: the binary links libmpi (data-parallel training, sharded runs under mpirun)
+packages=(libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev openmpi-bin libopenmpi-dev)
 # --tests: also what only the test suite uses (headless Chromium renders report.html)
 if [ "${1:-}" = "--tests" ]; then
     packages+=(chromium)

@@ -6,6 +6,13 @@
 // Entries are recorded (ledger line, progress) in input order whatever order the workers
 // finish in. Outputs depend only on each file's content and
 // the pipeline, never on timing, so a run killed anywhere and resumed ends with the same files.
+//
+// Sharded (`mpirun -np N glimpse run`, docs/distributed.md): every rank scans the same inputs,
+// reads and hashes each file, and processes those whose content hash is its rank modulo N,
+// recording them in its own ledger part `ledger.rank-R.jsonl`; rank 0 alone holds the folder lock.
+// When every rank is done, rank 0 merges the parts in input order (`mergeShards`) and writes the
+// run-wide files (COCO, captions.jsonl, report.html) and ledger.jsonl as a single process would.
+// `--resume` reads ledger.jsonl and every part, so it finishes what any rank left undone.
 
 import Foundation
 import GlimpseFiles
@@ -25,12 +32,35 @@ public struct BatchOptions: Sendable {
     public var jobs: Int
     /// Whether inputs the ledger records as done (same content hash and pipeline) are skipped.
     public var resume: Bool
+    /// This process's part of a sharded run (nil: the whole run).
+    public var shard: RunShard?
 
     /// Creates options.
-    public init(output: URL, jobs: Int, resume: Bool) {
+    public init(output: URL, jobs: Int, resume: Bool, shard: RunShard? = nil) {
         precondition(jobs >= 1, "BatchOptions: jobs must be at least 1")
-        (self.output, self.jobs, self.resume) = (output, jobs, resume)
+        (self.output, self.jobs, self.resume, self.shard) = (output, jobs, resume, shard)
     }
+}
+
+/// One rank's part of a sharded run: the images whose content hash is `rank` modulo `count`
+/// (and, on rank 0, the inputs that are not images).
+public struct RunShard: Sendable, Equatable {
+    /// This rank, `0..<count`.
+    public var rank: Int
+    /// The number of ranks.
+    public var count: Int
+
+    /// Creates a shard.
+    public init(rank: Int, count: Int) {
+        precondition(count >= 1 && rank >= 0 && rank < count, "RunShard: rank \(rank) of \(count)")
+        (self.rank, self.count) = (rank, count)
+    }
+
+    /// Whether this rank processes the image with content hash `hash`.
+    public func owns(hash: UInt64) -> Bool { hash % UInt64(count) == UInt64(rank) }
+
+    /// The ledger part of `rank`.
+    public static func ledgerName(rank: Int) -> String { "ledger.rank-\(rank).jsonl" }
 }
 
 /// Counts after a run.
@@ -75,20 +105,28 @@ public final class BatchRunner: @unchecked Sendable {
     /// Processes every input; `onEntry` sees each ledger entry in input order with the counts
     /// so far. Throws only when the output folder is locked by another run (`FolderLockError`)
     /// or cannot be written, or the ledger cannot be written; the workers have stopped by then.
-    public func run(onEntry: (LedgerEntry, RunSummary) -> Void = { _, _ in }) throws -> RunSummary {
+    ///
+    /// In a sharded run only rank 0 takes the folder lock (and clears stale temporaries); every
+    /// rank calls `afterLock` before it writes anything, which is where the ranks wait for rank 0's
+    /// lock (a barrier). The summary counts this rank's inputs; see `mergeShards`.
+    public func run(afterLock: () -> Void = {}, onEntry: (LedgerEntry, RunSummary) -> Void = { _, _ in }) throws -> RunSummary {
         let start = DispatchTime.now().uptimeNanoseconds
         try Self.createFolder(options.output)
         // One run per output folder, held until this function returns (or the process dies).
-        let lock = try FolderLock(folder: options.output)
-        defer { lock.release() }
-        let ledgerURL = options.output.appendingPathComponent("ledger.jsonl")
-        previous = options.resume ? Ledger.read(ledgerURL) : [:]
-        if options.resume { Self.removeStaleTemporaries(in: options.output) }
+        let lead = (options.shard?.rank ?? 0) == 0
+        let lock = lead ? try FolderLock(folder: options.output) : nil
+        defer { lock?.release() }
+        let ledgerURL = options.output.appendingPathComponent(options.shard.map { RunShard.ledgerName(rank: $0.rank) } ?? "ledger.jsonl")
+        previous = options.resume ? Self.recordedEntries(in: options.output) : [:]
+        if options.resume && lead { Self.removeStaleTemporaries(in: options.output) }
+        // a fresh run forgets the parts of an earlier sharded run, as it truncates ledger.jsonl
+        if !options.resume && lead { Self.removeLedgerParts(in: options.output) }
+        afterLock()
         let ledger = try Ledger(url: ledgerURL, keep: options.resume)
 
         var summary = RunSummary()
         summary.total = items.count
-        var entries = [LedgerEntry]()
+        var entries = [LedgerEntry?]()
         entries.reserveCapacity(items.count)
         let state = WorkState(count: items.count, window: Self.window(jobs: options.jobs))
         let group = DispatchGroup()
@@ -112,7 +150,7 @@ public final class BatchRunner: @unchecked Sendable {
         }
         for index in 0..<items.count {
             let entry = state.nextInOrder()
-            pending.append(entry)
+            if let entry { pending.append(entry) }
             if DispatchTime.now().uptimeNanoseconds - lastSync > 100_000_000 || index == items.count - 1 {
                 do {
                     try flush()
@@ -123,6 +161,8 @@ public final class BatchRunner: @unchecked Sendable {
                     throw error
                 }
             }
+            entries.append(entry)
+            guard let entry else { continue }  // another rank's input
             switch entry.status {
             case .ok: summary.ok += 1
             case .failed: summary.failed += 1
@@ -130,15 +170,74 @@ public final class BatchRunner: @unchecked Sendable {
             }
             if entry.resumed == true { summary.resumed += 1 }
             if entry.outOfDomain == true { summary.outOfDomain += 1 }
-            entries.append(entry)
             summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             onEntry(entry, summary)
         }
         group.wait()
-        try writer.writeRunOutputs(items: items, entries: entries)
-        try ledger.rewrite(entries)
+        if options.shard == nil {
+            try writer.writeRunOutputs(items: items, entries: entries.map { $0! })
+            try ledger.rewrite(entries.map { $0! })
+            Self.removeLedgerParts(in: options.output)
+        } else {
+            try ledger.rewrite(entries.compactMap { $0 })
+            AtomicFile.syncFileSystem(of: options.output)
+        }
         summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return summary
+    }
+
+    /// Rank 0 of a sharded run of `count` ranks, once every rank's `run` has returned: reads the
+    /// ranks' ledger parts, writes the run-wide files and ledger.jsonl from them in input order
+    /// (what a single process writes), removes the parts and returns the whole run's counts.
+    /// Throws when a part lacks an input (a rank did not finish) or a file cannot be written.
+    public func mergeShards(count: Int, seconds: Double) throws -> RunSummary {
+        var recorded = [String: LedgerEntry]()
+        for rank in 0..<count {
+            let part = Ledger.read(options.output.appendingPathComponent(RunShard.ledgerName(rank: rank)))
+            recorded.merge(part) { _, new in new }
+        }
+        var entries = [LedgerEntry]()
+        var summary = RunSummary()
+        summary.total = items.count
+        for item in items {
+            guard let entry = recorded[item.path] else {
+                throw ShardMergeError(output: options.output.path, input: item.path)
+            }
+            entries.append(entry)
+            switch entry.status {
+            case .ok: summary.ok += 1
+            case .failed: summary.failed += 1
+            case .skipped: summary.skipped += 1
+            }
+            if entry.resumed == true { summary.resumed += 1 }
+            if entry.outOfDomain == true { summary.outOfDomain += 1 }
+        }
+        try writer.writeRunOutputs(items: items, entries: entries)
+        try Ledger(url: options.output.appendingPathComponent("ledger.jsonl"), keep: false).rewrite(entries)
+        Self.removeLedgerParts(in: options.output)
+        summary.seconds = seconds
+        return summary
+    }
+
+    /// What earlier runs recorded: ledger.jsonl, then every rank's part over it (the parts are
+    /// newer: a merge removes them), by input path.
+    static func recordedEntries(in folder: URL) -> [String: LedgerEntry] {
+        var entries = Ledger.read(folder.appendingPathComponent("ledger.jsonl"))
+        for name in ledgerPartNames(in: folder) {
+            entries.merge(Ledger.read(folder.appendingPathComponent(name))) { _, part in part }
+        }
+        return entries
+    }
+
+    /// The ledger parts of sharded runs in `folder`, sorted.
+    static func ledgerPartNames(in folder: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasPrefix("ledger.rank-") && $0.hasSuffix(".jsonl") }.sorted()
+    }
+
+    /// Removes the ledger parts once ledger.jsonl holds their entries.
+    static func removeLedgerParts(in folder: URL) {
+        for name in ledgerPartNames(in: folder) { unlink(folder.appendingPathComponent(name).path) }
     }
 
     /// How many inputs may be between taken and recorded. Only `jobs` of them hold an image (the
@@ -187,9 +286,11 @@ public final class BatchRunner: @unchecked Sendable {
         }
     }
 
-    /// One input from file to outputs; never throws: every problem becomes a failed entry.
-    private func process(_ index: Int) -> LedgerEntry {
+    /// One input from file to outputs; never throws: every problem becomes a failed entry. Nil
+    /// when the input belongs to another rank of a sharded run.
+    private func process(_ index: Int) -> LedgerEntry? {
         let item = items[index]
+        if let shard = options.shard, shard.rank != 0, item.kind != .image { return nil }
         var entry = LedgerEntry(path: item.path, output: item.stem, hash: "", pipeline: pipeline.file.fingerprint,
                                 status: .failed, error: nil, timings: [:], resumed: nil)
         switch item.kind {
@@ -213,6 +314,7 @@ public final class BatchRunner: @unchecked Sendable {
             let bytes = try ImageFile.bytes(of: item.path)
             let hash = ContentHash.fnv1a64(bytes)
             entry.hash = ContentHash.hex(hash)
+            if let shard = options.shard, !shard.owns(hash: hash) { return nil }
             lap("read")
             if options.resume, let done = previous[item.path], done.status == .ok, done.hash == entry.hash,
                done.pipeline == entry.pipeline, done.output == item.stem, writer.outputsExist(stem: item.stem) {
@@ -243,7 +345,7 @@ private final class WorkState: @unchecked Sendable {
     private let window: Int
     private var next = 0
     private var recorded = 0
-    private var finished = [Int: LedgerEntry]()
+    private var finished = [Int: LedgerEntry?]()
 
     init(count: Int, window: Int) {
         (self.count, self.window) = (count, window)
@@ -268,21 +370,33 @@ private final class WorkState: @unchecked Sendable {
     }
 
     /// Hands back a finished entry.
-    func finish(_ index: Int, _ entry: LedgerEntry) {
+    func finish(_ index: Int, _ entry: LedgerEntry?) {
         condition.lock()
-        finished[index] = entry
+        finished[index] = .some(entry)  // present even when nil (another rank's input)
         condition.broadcast()
         condition.unlock()
     }
 
     /// The entry of the next index in order, waiting for it.
-    func nextInOrder() -> LedgerEntry {
+    func nextInOrder() -> LedgerEntry? {
         condition.lock()
         defer { condition.unlock() }
-        while finished[recorded] == nil { condition.wait() }
+        while finished.index(forKey: recorded) == nil { condition.wait() }
         let entry = finished.removeValue(forKey: recorded)!
         recorded += 1
         condition.broadcast()
         return entry
+    }
+}
+
+/// A sharded run's merge found an input that no rank's ledger part records.
+public struct ShardMergeError: Error, CustomStringConvertible {
+    /// The output folder.
+    public var output: String
+    /// The input no part records.
+    public var input: String
+    /// "OUTPUT: no rank's ledger part records INPUT ...".
+    public var description: String {
+        "\(output): no rank's ledger part records \(input) (a rank stopped early; run again with --resume)"
     }
 }

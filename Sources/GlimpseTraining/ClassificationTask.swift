@@ -124,7 +124,13 @@ extension Trainer {
             training: training, validation: validation, digitAugmentation: resolved.augment! ? MNISTAugmentation() : nil,
             photoAugmentation: PhotoAugmentation(flipProbability: config.flipProbability, minimumScale: config.minimumCropScale),
             frozenPrefixes: config.freeze, evaluationBatchSize: config.architecture.evaluationBatchSize)
+        guard config.dropout.map({ $0 >= 0 && $0 < 1 }) ?? true else {
+            throw TrainingError.badOption("dropout probability must be in [0, 1)")
+        }
         var model = config.architecture.make(classes: trainSet.classCount, seed: config.seed)
+        if let dropout = config.dropout {
+            model.updateLayers(ofType: Dropout.self) { _, layer in layer = Dropout(probability: dropout) }
+        }
         try Self.checkFrozenPrefixes(config.freeze, names: Array(model.parameters.keys))
         if let path = config.pretrained {
             try model.load(from: SafetensorsFile(contentsOf: URL(fileURLWithPath: path)), keeping: config.newHead)

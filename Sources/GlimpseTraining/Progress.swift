@@ -1,6 +1,7 @@
 // Progress: a progress bar on a terminal, plain log lines otherwise.
 
 import Foundation
+import GlimpseDistributed
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,8 +20,9 @@ public final class ProgressReporter {
     private var lineLength = 0
 
     /// Creates a reporter; `quiet` silences it, otherwise the style follows whether stderr is a terminal.
+    /// Under `mpirun` only rank 0 reports: the other ranks' reporters are quiet.
     public init(quiet: Bool = false, logInterval: Double = 15) {
-        if quiet {
+        if quiet || Communicator.worldRank != 0 {
             style = .quiet
         } else {
             style = isatty(STDERR_FILENO) != 0 ? .bar : .lines

@@ -8,8 +8,15 @@
 // state, its name and hyperparameters, and the step count (the schedule's position). A run
 // resumed from the checkpoint of epoch k therefore continues bit for bit like the uninterrupted
 // run (at the same `--threads`, which fixes how gradient sums are split and added).
+//
+// Under `mpirun` with two or more ranks the same loop runs data-parallel (DataParallel.swift):
+// rank 0's state is broadcast after the resume, every rank takes its share of each global batch,
+// the gradients are summed over the ranks in a fixed order, and only rank 0 validates and writes
+// the checkpoint. The other ranks finalize MPI and exit once the last epoch is done, so rank 0
+// alone goes on to test, save and report.
 
 import Foundation
+import GlimpseDistributed
 import GlimpseModels
 import GlimpseNN
 import GlimpseOptim
@@ -25,7 +32,7 @@ public typealias GradientHook = (_ step: Int, _ gradients: inout [String: Tensor
 /// Trains `Task.Model` on a `TrainingTask` with any optimizer, checkpointing after every epoch.
 public struct Trainer<Task: TrainingTask> {
     /// The task: data, batches, loss, metrics.
-    public private(set) var task: Task
+    public internal(set) var task: Task
     /// Passes over the training examples.
     public let epochs: Int
     /// Examples per step (the last batch of an epoch may be smaller).
@@ -39,17 +46,23 @@ public struct Trainer<Task: TrainingTask> {
     /// The run's settings as checkpoint metadata, the optimizer's included; a resume must match them.
     public let metadata: [String: String]
     /// The network being trained.
-    public private(set) var model: Task.Model
+    public internal(set) var model: Task.Model
     /// The optimizer and its state.
-    public private(set) var optimizer: any Optimizer
+    public internal(set) var optimizer: any Optimizer
     /// Epochs completed.
-    public private(set) var epoch = 0
+    public internal(set) var epoch = 0
     /// Optimizer steps completed (the schedule's position).
-    public private(set) var step = 0
+    public internal(set) var step = 0
     /// The training generator: the task's augmentation and dropout draw from it.
-    public private(set) var random: SeededGenerator
+    public internal(set) var random: SeededGenerator
     /// Runs between backward and update on every step (nil: none).
     public var gradientHook: GradientHook?
+    /// The `mpirun` job this run is one rank of, when it has two or more ranks (nil: one process).
+    public let communicator: Communicator?
+    /// What the gradient sums over the ranks cost so far (zero without `communicator`).
+    public internal(set) var communication = CommunicationStatistics()
+    /// The task's metric names, sorted, from this rank's first step (data-parallel runs only).
+    var dataParallelMetricKeys: [String]?
 
     /// Prepares a run of `epochs` passes from `model` (already initialised or loaded).
     /// `settings` (`train.epochs`, ...) are stored in checkpoints and checked on resume.
@@ -67,15 +80,26 @@ public struct Trainer<Task: TrainingTask> {
         self.schedule = schedule
         self.metadata = settings.merging(optimizer.metadata) { _, optimizerValue in optimizerValue }
         self.random = SeededGenerator(seed: seed).derived(0x7261_6e64)
+        self.communicator = Communicator.world.flatMap { $0.size > 1 ? $0 : nil }
     }
+
+    /// True unless this is a rank other than 0 of a data-parallel run: the rank that validates,
+    /// writes checkpoints and reports.
+    public var isRoot: Bool { communicator?.isRoot ?? true }
 
     /// Optimizer steps per epoch.
     public var stepsPerEpoch: Int { (task.exampleCount + batchSize - 1) / batchSize }
 
     /// One optimizer step on the examples at `indices`: batch, loss and gradients, hook, update.
+    /// In a data-parallel run `indices` is the global batch and this rank computes its share.
     public mutating func trainStep(_ indices: ArraySlice<Int>) -> TaskStep {
-        let batch = task.makeBatch(indices, random: &random)
-        var result = task.lossAndGradients(model: &model, batch: batch, random: &random)
+        var result: TaskStep
+        if let communicator {
+            result = dataParallelStep(indices, on: communicator)
+        } else {
+            let batch = task.makeBatch(indices, random: &random)
+            result = task.lossAndGradients(model: &model, batch: batch, random: &random)
+        }
         if let gradientHook {
             var tensors = result.gradients.tensors
             result.gradients = Gradients()  // so the hook's map holds the only reference to each tensor
@@ -109,7 +133,7 @@ public struct Trainer<Task: TrainingTask> {
         epoch += 1
         let count = Double(max(seen, 1))
         return EpochSummary(epoch: epoch, loss: lossSum / count, metrics: metricSums.mapValues { $0 / count },
-                            validation: task.validate(model), seconds: seconds,
+                            validation: isRoot ? task.validate(model) : [:], seconds: seconds,
                             examplesPerSecond: Double(seen) / max(seconds, 1e-9))
     }
 
@@ -151,8 +175,13 @@ public struct Trainer<Task: TrainingTask> {
 
     /// Trains the remaining epochs, writing `checkpointFile` atomically after each; with `resume`,
     /// first continues from that file. Reports resume, steps and epochs through `report`.
+    ///
+    /// Data-parallel (under `mpirun`): every rank resumes from `checkpointFile` (it must be
+    /// readable on every rank's machine), then takes rank 0's state; only rank 0 writes the
+    /// checkpoint; after the last epoch the other ranks finalize MPI and exit with status 0.
     public mutating func run(checkpointFile: URL, resume: Bool, report: (TrainingEvent) -> Void = { _ in }) throws -> Record {
         var record = Record(history: [], trainingSeconds: 0)
+        if let communicator { try checkDataParallel(communicator) }
         if resume {
             let saved = try Checkpoint(contentsOf: checkpointFile)
             try self.resume(from: saved, path: checkpointFile.path)
@@ -160,15 +189,24 @@ public struct Trainer<Task: TrainingTask> {
             record.trainingSeconds = Double(saved.metadata["training_seconds"] ?? "0") ?? 0
             report(.resumed(path: checkpointFile.path, epoch: epoch))
         }
-        try FileManager.default.createDirectory(at: checkpointFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if let communicator { try synchronizeFromRoot(communicator) }
+        if isRoot {
+            try FileManager.default.createDirectory(at: checkpointFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
         while epoch < epochs {
             let summary = trainEpoch(report: report)
             record.trainingSeconds += summary.seconds
             record.history.append(task.historyEntry(summary))
-            try checkpoint(extraMetadata: ["history": record.history.joined(separator: ";"),
-                                           "training_seconds": String(format: "%.1f", record.trainingSeconds)])
-                .write(to: checkpointFile)
+            if isRoot {
+                try checkpoint(extraMetadata: ["history": record.history.joined(separator: ";"),
+                                               "training_seconds": String(format: "%.1f", record.trainingSeconds)])
+                    .write(to: checkpointFile)
+            }
             report(.epochEnded(summary))
+        }
+        if let communicator, !communicator.isRoot {
+            communicator.finalize()
+            exit(0)
         }
         return record
     }

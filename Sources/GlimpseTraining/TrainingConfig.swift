@@ -41,6 +41,9 @@ public struct TrainingConfig: Sendable, Equatable {
     public var newHead: [String] = []
     /// Parameter-name prefixes that are frozen: no gradient, no update.
     public var freeze: [String] = []
+    /// The drop probability of every dropout layer (nil: the architecture's own, 0.5 in DeepConvNet).
+    /// 0 makes a step deterministic, so a data-parallel run can be compared with one process.
+    public var dropout: Float?
 
     /// Creates the default configuration.
     public init() {}
@@ -58,6 +61,8 @@ public struct TrainingConfig: Sendable, Equatable {
             "train.new_head": newHead.joined(separator: ","), "train.freeze": freeze.joined(separator: ","),
             "train.architecture": architecture.rawValue,
         ].merging(optimizer.metadata) { own, _ in own }
+            // only when set, so checkpoints from before the option still resume
+            .merging(dropout.map { ["train.dropout": String($0)] } ?? [:]) { own, _ in own }
     }
 
     /// Whether digit shifts and rotations suit images of `sampleShape` (`[C, H, W]`) when not asked

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import GlimpseDistributed
 import GlimpseTraining
 
 /// The `glimpse` command.
@@ -17,18 +18,38 @@ struct Glimpse: ParsableCommand {
 
     /// Parses and runs like ArgumentParser's default `main`, except that a usage error exits
     /// with status 2 (not 64), so every command reads 0 ok, 1 failed inputs, 2 usage.
+    ///
+    /// Under `mpirun` (docs/distributed.md) MPI starts before anything else and ends after the
+    /// command; a rank that fails prints its error prefixed with its rank and aborts the whole job
+    /// (MPI_Abort), so the other ranks stop at once instead of waiting for it forever.
     static func main() {
+        let world = Communicator.world
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            if exitCode(for: error) == .validationFailure {
+            let code = exitCode(for: error)
+            if let world, world.size > 1, !code.isSuccess, !CollectiveExit.reached {
+                let message = fullMessage(for: error)
+                world.abort(message: message.isEmpty ? "failed with exit status \(code.rawValue)" : message,
+                            code: code == .validationFailure ? 2 : code.rawValue)
+            }
+            world?.finalize()
+            if code == .validationFailure {
                 printError(fullMessage(for: error))
                 Foundation.exit(2)
             }
             exit(withError: error)
         }
+        world?.finalize()
     }
+}
+
+/// Set by a command once every rank has finished its part together (a sharded run after rank 0's
+/// merge): a failure status is then the job's ordinary exit status, not a reason to abort the others.
+enum CollectiveExit {
+    /// Whether the ranks have finished together.
+    nonisolated(unsafe) static var reached = false
 }
 
 /// Options every compute-heavy command shares.
@@ -40,11 +61,13 @@ struct ComputeOptions: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
-    /// Applies the thread count and allocator tuning; returns the thread count used.
+    /// Applies the thread count and allocator tuning; returns the thread count used. Under
+    /// `mpirun` the default is the cores divided among this machine's ranks.
     @discardableResult
     func apply() -> Int {
         Compute.configureAllocator()
-        let count = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let ranksHere = Communicator.world?.localSize ?? 1
+        let count = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / ranksHere)
         Compute.setThreads(count)
         return count
     }
@@ -70,8 +93,10 @@ enum ProjectPaths {
 
 /// Prints `message` to standard error, control characters escaped (`TerminalText`): messages
 /// carry file names and pipeline-file keys, which may hold terminal escape sequences.
+/// Under `mpirun` with two or more ranks the message starts with `rank R of N: `.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((TerminalText.escaped(message) + "\n").utf8))
+    let rank = Communicator.world.flatMap { $0.size > 1 ? "rank \($0.rank) of \($0.size): " : nil } ?? ""
+    FileHandle.standardError.write(Data((rank + TerminalText.escaped(message) + "\n").utf8))
 }
 
 import GlimpseTensor

@@ -9,6 +9,7 @@ import GlimpsePipeline
 import GlimpseRegistry
 import GlimpseStages
 import GlimpseTensor
+import GlimpseDistributed
 import GlimpseTraining
 
 /// `glimpse run`
@@ -79,19 +80,34 @@ struct RunCommand: ParsableCommand {
             printError("error: the input folder \(clash.path) \(InputScanner.outputFolderReason)")
             throw ExitCode(2)
         }
-        let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        // Under mpirun each rank takes the images whose content hash is its rank modulo the size
+        // (docs/distributed.md); the default jobs share this machine's cores among its ranks.
+        let world = Communicator.world.flatMap { $0.size > 1 ? $0 : nil }
+        let shard = world.map { RunShard(rank: $0.rank, count: $0.size) }
+        let jobs = self.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount / (world?.localSize ?? 1))
         let runner = BatchRunner(pipeline: pipeline, items: items,
-                                 options: BatchOptions(output: URL(fileURLWithPath: output), jobs: jobs, resume: resume))
+                                 options: BatchOptions(output: URL(fileURLWithPath: output), jobs: jobs, resume: resume, shard: shard))
         let progress = ProgressReporter(quiet: quiet, logInterval: 5)
-        progress.log("glimpse run: \(pipeline.file.name) (\(pipelinePath)) over \(items.count) files into \(output), \(jobs) jobs")
-        let summary: RunSummary
+        progress.log("glimpse run: \(pipeline.file.name) (\(pipelinePath)) over \(items.count) files into \(output), \(jobs) jobs"
+                     + (world.map { " on each of \($0.size) ranks" } ?? ""))
+        var summary: RunSummary
         do {
-            summary = try runner.run { entry, counts in
-                if entry.status == .failed { progress.log("failed: \(entry.error ?? entry.path)") }
+            summary = try runner.run(afterLock: { world?.barrier() }) { entry, counts in
+                if entry.status == .failed {
+                    // the other ranks' reporters are quiet: their failures go to stderr with the rank
+                    if world?.isRoot ?? true { progress.log("failed: \(entry.error ?? entry.path)") } else if !quiet { printError("failed: \(entry.error ?? entry.path)") }
+                }
                 let done = counts.ok + counts.failed + counts.skipped
                 progress.update(label: "run", done: done, total: counts.total,
                                 rate: counts.seconds > 0 ? Double(counts.ok - counts.resumed) / counts.seconds : 0,
                                 fields: "failed \(counts.failed)")
+            }
+            if let world {
+                // every rank's part is on disk once all have passed the barrier
+                world.barrier()
+                guard world.isRoot else { return }
+                summary = try runner.mergeShards(count: world.size, seconds: summary.seconds)
+                CollectiveExit.reached = true
             }
         } catch {
             printError("error: \(error)")

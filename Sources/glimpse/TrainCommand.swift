@@ -86,6 +86,8 @@ struct RecipeOptions: ParsableArguments {
     var cropScale: Float = 1
     @Option(help: "Use only the first N training images.")
     var limit: Int?
+    @Option(help: "Drop probability of every dropout layer (default: the architecture's, 0.5 in DeepConvNet; 0: off).")
+    var dropout: Float?
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -99,6 +101,7 @@ struct RecipeOptions: ParsableArguments {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         guard cropScale > 0 && cropScale <= 1 else { throw ValidationError("--crop-scale must be in (0, 1]") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
     }
 
     /// Copies the recipe into a trainer configuration.
@@ -114,6 +117,7 @@ struct RecipeOptions: ParsableArguments {
         config.flipProbability = flip ? 0.5 : 0
         config.minimumCropScale = cropScale
         config.limit = limit
+        config.dropout = dropout
     }
 }
 
@@ -180,6 +184,12 @@ struct ClassifierRun<Data: ClassificationData> {
                                     summary.epoch, epochs, summary.loss, 100 * summary.trainingAccuracy, validationText,
                                     summary.seconds, summary.examplesPerSecond))
             }
+        }
+        if trainer.communication.steps > 0 {
+            let stats = trainer.communication
+            progress.log(String(format: "gradient sums over %d ranks: %d steps, %.2f ms per step summing %d floats (%.0f KiB) per rank, %.2f ms per step waiting for the slowest rank",
+                                trainer.communicator?.size ?? 1, stats.steps, stats.millisecondsPerStep, stats.floatsPerStep,
+                                Double(stats.floatsPerStep * 4) / 1024, stats.waitMillisecondsPerStep))
         }
         let batchSize = config.architecture.evaluationBatchSize
         let test = testSet.map { ClassifierEvaluation.evaluate(trainer.model, on: $0, batchSize: batchSize) }

@@ -11,6 +11,7 @@ struct ModuleRulesTests {
     static let allowed: [String: Set<String>] = [
         "GlimpseTensor": [],
         "GlimpseFiles": [],
+        "GlimpseDistributed": [],
         "GlimpseSerialization": ["GlimpseTensor", "GlimpseFiles"],
         "GlimpseImaging": ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization"],
         "GlimpseNN": ["GlimpseTensor"],
@@ -19,7 +20,7 @@ struct ModuleRulesTests {
         "GlimpseDatasets": ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging"],
         "GlimpseEvaluation": ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseDatasets"],
         "GlimpseTraining": ["GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
-                            "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation"],
+                            "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseDistributed"],
         "GlimpseStages": ["GlimpseTensor", "GlimpseImaging"],
         "GlimpseProposals": ["GlimpseTensor", "GlimpseImaging", "GlimpseStages"],
         "GlimpseClassification": ["GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseModels",

@@ -15,6 +15,8 @@ public enum ExternalTool: String, Sendable, CaseIterable {
     case python3
     /// `java` on the PATH, for coco-caption's PTB tokenizer (the jar ships with pycocoevalcap).
     case java
+    /// Open MPI's `mpirun` on the PATH (Debian's openmpi-bin), for the data-parallel tests.
+    case mpirun
 
     /// Whether a missing tool fails the tests that need it instead of skipping them: true when
     /// GLIMPSE_REQUIRE_TOOLS is set to anything but "" or "0", or CI is set.
@@ -29,7 +31,7 @@ public enum ExternalTool: String, Sendable, CaseIterable {
         switch self {
         case .chromium:
             return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        case .python3, .java:
+        case .python3, .java, .mpirun:
             let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
             return folders.map { "\($0)/\(rawValue)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         }
