@@ -13,6 +13,11 @@
 # detector's, so the run makes one trunk pass per image for both stages). --rows REGEX runs only
 # the rows whose name matches (e.g. --rows 'fast-rcnn').
 #
+# The `faster-rcnn` rows run Faster R-CNN (datasets/weights/faster-rcnn-scenes.safetensors, as
+# Pipelines/detect-faster.yaml): no proposer stage, one network whose RPN head proposes (the
+# row's number: its proposals kept after NMS) and whose Fast R-CNN head scores them on the same
+# trunk pass. "proposer ms" is the proposer stage's median per image (-: no proposer stage).
+#
 # usage: scripts/detection-compare.sh [--scenes DIR] [--split test] [--no-build] [--rows REGEX]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +52,9 @@ rows=(
     "fast-rcnn on rpn|fast-rcnn|100||rpn"
     "fast-rcnn on rpn|fast-rcnn|300||rpn"
     "fast-rcnn on rpn|fast-rcnn|1000||rpn"
+    "faster-rcnn|faster-rcnn|100||none"
+    "faster-rcnn|faster-rcnn|300||none"
+    "faster-rcnn|faster-rcnn|1000||none"
 )
 i=0
 for row in "${rows[@]}"; do
@@ -54,15 +62,17 @@ for row in "${rows[@]}"; do
     i=$((i + 1)); run="$OUT/row$i"
     grep -Eq "$ROWS" <<< "$name" || continue
     if [ "${proposer:-}" = rpn ]; then
-        proposerLine="{use: rpn, weights: $PWD/datasets/weights/rpn-scenes.safetensors, max: $proposals}"
+        proposerLine="  proposer: {use: rpn, weights: $PWD/datasets/weights/rpn-scenes.safetensors, max: $proposals}"
+    elif [ "${proposer:-}" = none ]; then
+        proposerLine=""
     else
-        proposerLine="{use: selective-search, mode: fast, max: $proposals}"
+        proposerLine="  proposer: {use: selective-search, mode: fast, max: $proposals}"
     fi
     cat > "$run.yaml" <<EOF
 name: compare-$i
 stages:
   decoder: {use: image-file}
-  proposer: $proposerLine
+$proposerLine
   detector: {use: $use, weights: $PWD/datasets/weights/$use-scenes.safetensors, max_proposals: $proposals${extra:+, $extra}}
 EOF
     rm -rf "$run"
@@ -72,14 +82,17 @@ EOF
     python3 - "$run.eval.json" "$run/ledger.jsonl" "$name" "$proposals" "$speed" >> "$results" <<'PY'
 import json, statistics, sys
 summary = json.load(open(sys.argv[1]))["summary"]
-ms = statistics.median(json.loads(line)["timings"]["detector"] for line in open(sys.argv[2]))
-print("|".join([sys.argv[3], sys.argv[4]] + [f"{summary[k]['value']:.3f}" for k in ("AP", "AP50", "AP75")] + [sys.argv[5], f"{ms:.1f}"]))
+timings = [json.loads(line)["timings"] for line in open(sys.argv[2])]
+ms = statistics.median(t["detector"] for t in timings)
+proposer = f"{statistics.median(t['proposer'] for t in timings):.1f}" if all("proposer" in t for t in timings) else "-"
+print("|".join([sys.argv[3], sys.argv[4]] + [f"{summary[k]['value']:.3f}" for k in ("AP", "AP50", "AP75")]
+               + [sys.argv[5], proposer, f"{ms:.1f}"]))
 PY
     tail -1 "$results" >&2
 done
 echo "Detectors on the $SPLIT split of $SCENES (glimpse run --jobs 2, OpenBLAS variables unset)"
-printf '| %-18s | %9s | %6s | %6s | %6s | %8s | %11s |\n' detector proposals AP AP50 AP75 "images/s" "detector ms"
-printf '| %-18s | %9s | %6s | %6s | %6s | %8s | %11s |\n' --- ---: ---: ---: ---: ---: ---:
-while IFS='|' read -r name proposals ap ap50 ap75 speed ms; do
-    printf '| %-18s | %9s | %6s | %6s | %6s | %8s | %11s |\n' "$name" "$proposals" "$ap" "$ap50" "$ap75" "$speed" "$ms"
+printf '| %-18s | %9s | %6s | %6s | %6s | %8s | %11s | %11s |\n' detector proposals AP AP50 AP75 "images/s" "proposer ms" "detector ms"
+printf '| %-18s | %9s | %6s | %6s | %6s | %8s | %11s | %11s |\n' --- ---: ---: ---: ---: ---: ---: ---:
+while IFS='|' read -r name proposals ap ap50 ap75 speed pms ms; do
+    printf '| %-18s | %9s | %6s | %6s | %6s | %8s | %11s | %11s |\n' "$name" "$proposals" "$ap" "$ap50" "$ap75" "$speed" "$pms" "$ms"
 done < "$results"

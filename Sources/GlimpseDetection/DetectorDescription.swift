@@ -12,7 +12,7 @@ import GlimpseStages
 
 /// The metadata of a detector weights file.
 public struct DetectorDescription: Sendable, Equatable {
-    /// `fast-rcnn` or `rcnn`.
+    /// `fast-rcnn`, `rcnn` or `faster-rcnn`.
     public var method: String
     /// The object classes (background excluded); the network's class slot s (from 1) is
     /// `categories[s - 1]`.
@@ -40,7 +40,7 @@ public struct DetectorDescription: Sendable, Equatable {
     }
 
     /// The methods a detector weights file can hold.
-    public static let methods = ["fast-rcnn", "rcnn"]
+    public static let methods = ["fast-rcnn", "rcnn", "faster-rcnn"]
 
     /// Class slots of the softmax: background plus the categories.
     public var slots: Int { categories.count + 1 }

@@ -8,15 +8,15 @@ import GlimpseStages
 /// The shared parameters of the detector conformances.
 enum DetectorParameters {
     /// The shared specs: `weights` (default `weights`), `score_threshold` (default `scoreThreshold`),
-    /// `nms` 0.3, `max_detections` 100, `max_proposals` 2000.
+    /// `nms` 0.3, `max_detections` 100, `max_proposals` (default `maxProposals`, 2000).
     static func specs(weights: String, weightsHelp: String, scoreThreshold: Float, scoreHelp: String,
-                      proposalsHelp: String) -> [ParameterSpec] {
+                      proposalsHelp: String, maxProposals: Int = 2000) -> [ParameterSpec] {
         [
             ParameterSpec("weights", .file, default: .string(weights), help: weightsHelp),
             ParameterSpec("score_threshold", .float, default: .float(Double(scoreThreshold)), help: scoreHelp),
             ParameterSpec("nms", .float, default: .float(0.3), help: "per-class NMS: suppress IoU above this"),
             ParameterSpec("max_detections", .int, default: .int(100), help: "detections kept per image, over all classes"),
-            ParameterSpec("max_proposals", .int, default: .int(2000), help: proposalsHelp),
+            ParameterSpec("max_proposals", .int, default: .int(maxProposals), help: proposalsHelp),
         ]
     }
 
@@ -32,9 +32,9 @@ enum DetectorParameters {
         return DetectionPostprocessing(scoreThreshold: Float(threshold), iouThreshold: nms, maxDetections: cap)
     }
 
-    /// `max_proposals`, at least 1, or a `StageError` naming the pipeline file.
-    static func maxProposals(_ parameters: StageParameters) throws -> Int {
-        let value = parameters.int("max_proposals", default: 2000)
+    /// `max_proposals` (default `fallback`), at least 1, or a `StageError` naming the pipeline file.
+    static func maxProposals(_ parameters: StageParameters, default fallback: Int = 2000) throws -> Int {
+        let value = parameters.int("max_proposals", default: fallback)
         guard value >= 1 else { throw StageError(file: parameters.file, problem: "max_proposals must be at least 1") }
         return value
     }

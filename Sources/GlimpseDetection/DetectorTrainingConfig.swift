@@ -8,7 +8,7 @@ import GlimpseTraining
 
 /// The settings of `glimpse train detector`.
 public struct DetectorTrainingConfig: Sendable, Equatable {
-    /// `fast-rcnn` or `rcnn`.
+    /// `fast-rcnn`, `rcnn` or `faster-rcnn`.
     public var method = "fast-rcnn"
     /// Pretrained DeepConvNet weights the trunk (and fc1) start from; nil trains from scratch.
     public var pretrained: String? = "datasets/weights/deepconvnet-mnist.safetensors"
@@ -56,6 +56,14 @@ public struct DetectorTrainingConfig: Sendable, Equatable {
     public var featureLayer = "relu6"
     /// The proposer's description (recorded, not interpreted).
     public var proposals = "selective-search mode=fast max=2000"
+    /// Faster R-CNN: an `rpn` weights file its RPN head and anchors start from (nil: a fresh head
+    /// with `AnchorGrid.scenes`).
+    public var proposerWeights: String? = nil
+    /// Faster R-CNN: the RPN's proposals per image in training, after its NMS (torchvision's
+    /// 2000 after a pre-NMS top 2000); RoIs are sampled from them plus the ground truth.
+    public var trainingProposals = 2000
+    /// Faster R-CNN: the RPN's proposals per image in validation (and the shipped pipeline's), 300 as in the paper's tests.
+    public var testProposals = 300
 
     /// Creates the defaults.
     public init() {}
@@ -72,7 +80,15 @@ public struct DetectorTrainingConfig: Sendable, Equatable {
             "train.freeze": freeze.joined(separator: ","),
             "train.transfer_classifier": String(transferClassifier), "train.subtract_mean": String(subtractMean), "train.proposals": proposals,
             "train.feature_layer": featureLayer,
-        ].merging(optimizer.metadata) { own, _ in own }
+        ].merging(jointMetadata) { own, _ in own }.merging(optimizer.metadata) { own, _ in own }
+    }
+
+    /// Faster R-CNN's own settings as metadata (empty for the other methods).
+    var jointMetadata: [String: String] {
+        guard method == "faster-rcnn" else { return [:] }
+        let proposer = proposerWeights.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none"
+        return ["train.proposer_weights": proposer, "train.training_proposals": String(trainingProposals),
+                "train.test_proposals": String(testProposals)]
     }
 
     /// Throws `TrainingError.badOption` naming the first setting that cannot be used.
@@ -85,6 +101,9 @@ public struct DetectorTrainingConfig: Sendable, Equatable {
         }
         guard (0...1).contains(foregroundFraction), (0..<0.5).contains(backgroundLow), maxProposals >= 1 else {
             throw TrainingError.badOption("foreground fraction in [0, 1], background low in [0, 0.5), max proposals >= 1")
+        }
+        guard trainingProposals >= 1, testProposals >= 1 else {
+            throw TrainingError.badOption("training and test proposals >= 1")
         }
         guard FastRCNNNetwork.featureLayers.contains(featureLayer) else {
             throw TrainingError.badOption("feature layer \(featureLayer): one of \(FastRCNNNetwork.featureLayers.joined(separator: ", "))")

@@ -105,23 +105,45 @@ public struct FastRCNNNetwork: Layer {
     public mutating func forward(images: Tensor, rois: Tensor, context: inout ForwardContext)
         -> (scores: Tensor, deltas: Tensor, pullback: (_ dScores: Tensor, _ dDeltas: Tensor, _ gradients: inout Gradients) -> Void) {
         let (features, trunkBack) = trunk.forward(images, context: &context)
+        let (scores, deltas, headsBack) = forwardHeads(features: features, rois: rois, context: &context)
+        let trunkNames = self.trunkNames
+        return (scores, deltas, { dScores, dDeltas, gradients in
+            let trainsTrunk = trunkNames.contains { gradients.wants($0) }
+            gradients.needsInputGradient = trainsTrunk
+            let dFeatures = headsBack(dScores, dDeltas, &gradients)
+            guard trainsTrunk else { return }
+            gradients.needsInputGradient = false
+            _ = trunkBack(dFeatures, &gradients)
+        })
+    }
+
+    /// The trunk's parameter names.
+    public var trunkNames: [String] {
+        var names = [String]()
+        trunk.visitParameters { name, _ in names.append(name) }
+        return names
+    }
+
+    /// Training forward of everything after the trunk on a feature map `[N, 64, h, w]` and RoIs
+    /// `[R, 5]`: scores `[R, slots]`, deltas `[R, 4 * slots]`, and the pullback taking their
+    /// gradients to the feature map's `[N, 64, h, w]` (computed only when
+    /// `gradients.needsInputGradient` is set when it is called; Faster R-CNN adds the RPN's).
+    public mutating func forwardHeads(features: Tensor, rois: Tensor, context: inout ForwardContext)
+        -> (scores: Tensor, deltas: Tensor, pullback: (_ dScores: Tensor, _ dDeltas: Tensor, _ gradients: inout Gradients) -> Tensor) {
         let (pooled, poolBack) = roiPool.forward(features, rois: rois)
+        let featureShape = features.shape
         let (hidden, headBack) = head.forward(pooled, context: &context)
         let (scores, scoreBack) = classifier.forward(hidden, context: &context)
         let (deltas, deltaBack) = boxRegressor.forward(hidden, context: &context)
-        var trunkNames = [String]()
-        trunk.visitParameters { name, _ in trunkNames.append(name) }
         return (scores, deltas, { dScores, dDeltas, gradients in
+            let wantsFeatures = gradients.needsInputGradient
             gradients.needsInputGradient = true
             var dHidden = gradients.scoped("cls_score") { scoreBack(dScores, &$0) }
             dHidden.add(gradients.scoped("bbox_pred") { deltaBack(dDeltas, &$0) })
-            let trainsTrunk = trunkNames.contains { gradients.wants($0) }
-            gradients.needsInputGradient = trainsTrunk
+            gradients.needsInputGradient = wantsFeatures
             let dPooled = headBack(dHidden, &gradients)
-            guard trainsTrunk else { return }
-            let dFeatures = poolBack(dPooled, &gradients)
-            gradients.needsInputGradient = false
-            _ = trunkBack(dFeatures, &gradients)
+            guard wantsFeatures else { return Tensor(zeros: featureShape) }
+            return poolBack(dPooled, &gradients)
         })
     }
 

@@ -73,24 +73,54 @@ public struct FastRCNNTask: TrainingTask {
     public mutating func makeBatch(_ indices: ArraySlice<Int>, random: inout SeededGenerator) -> Batch {
         let size = preprocessing.inputSize
         var pixels = [Float]()
-        var rois = [Float](), labels = [Int](), targets = [Float](), weights = [Float]()
+        var regions = Regions()
         for (b, index) in indices.enumerated() {
             let example = training.examples[index]
             pixels += preprocessing.tensor(for: example.image).scalars
-            let regions = sampler.sample(proposals: Array(example.proposals.prefix(maxProposals)), groundTruth: example.boxes,
-                                         random: &random)
-            let boxes = regions.map(\.box)
-            rois += FastRCNNDetector.rois(boxes, imageWidth: example.image.width, imageHeight: example.image.height,
-                                          inputSize: size, batchIndex: b).scalars
-            labels += regions.map { region in region.label.map { slotOfClass[$0]! } ?? 0 }
-            let (t, w) = boxCoder.regressionTargets(for: regions, groundTruth: example.boxes, slots: slots) { slotOfClass[$0]! }
-            targets += t.scalars
-            weights += w.scalars
+            sampleRegions(of: example, proposals: Array(example.proposals.prefix(maxProposals)), batchIndex: b, into: &regions, random: &random)
         }
-        let r = labels.count
+        let r = regions.labels.count
         return Batch(images: Tensor(shape: [indices.count, preprocessing.channels, size, size], scalars: pixels),
-                     rois: Tensor(shape: [r, 5], scalars: rois), labels: labels,
-                     targets: Tensor(shape: [r, 4 * slots], scalars: targets), weights: Tensor(shape: [r, 4 * slots], scalars: weights))
+                     rois: Tensor(shape: [r, 5], scalars: regions.rois), labels: regions.labels,
+                     targets: Tensor(shape: [r, 4 * slots], scalars: regions.targets),
+                     weights: Tensor(shape: [r, 4 * slots], scalars: regions.weights))
+    }
+
+    /// RoI rows, labels and regression targets being gathered for one step (`Batch`'s fields as flat arrays).
+    public struct Regions {
+        /// RoI rows, 5 per RoI.
+        public var rois = [Float]()
+        /// Class slot per RoI.
+        public var labels = [Int]()
+        /// Targets and weights, `4 * slots` per RoI.
+        public var targets = [Float](), weights = [Float]()
+        /// Empty.
+        public init() {}
+    }
+
+    /// Samples `sampler.batchSize` RoIs of `example` (image `batchIndex` of the step) from
+    /// `proposals` (image pixels) plus its ground truth, and appends their rows, labels and
+    /// targets to `regions`. Fast R-CNN passes the stored proposals; Faster R-CNN the RPN's.
+    public func sampleRegions(of example: DetectionExample, proposals: [BoundingBox], batchIndex: Int, into regions: inout Regions,
+                              random: inout SeededGenerator) {
+        let sampled = sampler.sample(proposals: proposals, groundTruth: example.boxes, random: &random)
+        regions.rois += FastRCNNDetector.rois(sampled.map(\.box), imageWidth: example.image.width, imageHeight: example.image.height,
+                                              inputSize: preprocessing.inputSize, batchIndex: batchIndex).scalars
+        regions.labels += sampled.map { region in region.label.map { slotOfClass[$0]! } ?? 0 }
+        let (t, w) = boxCoder.regressionTargets(for: sampled, groundTruth: example.boxes, slots: slots) { slotOfClass[$0]! }
+        regions.targets += t.scalars
+        regions.weights += w.scalars
+    }
+
+    /// The multi-task loss of `scores` `[R, slots]` and `deltas` `[R, 4 * slots]` against RoI
+    /// `labels`, `targets` and `weights` (`[R, 4 * slots]`): cross-entropy and smooth L1 (beta 1),
+    /// both over the R RoIs, with their gradients.
+    public static func loss(scores: Tensor, deltas: Tensor, labels: [Int], targets: Tensor, weights: Tensor)
+        -> (cls: Float, box: Float, dScores: Tensor, dDeltas: Tensor) {
+        let (classLoss, dScores) = SoftmaxCrossEntropy.lossAndGradient(logits: scores, labels: labels)
+        let (boxLoss, dDeltas) = SmoothL1Loss.lossAndGradient(predictions: deltas, targets: targets, weights: weights,
+                                                              beta: 1, normalizer: Float(labels.count))
+        return (classLoss, boxLoss, dScores, dDeltas)
     }
 
     /// The multi-task loss and its gradients; metrics: `cls` and `box` losses and RoI `accuracy` (per image).
@@ -100,9 +130,8 @@ public struct FastRCNNTask: TrainingTask {
         let (scores, deltas, pullback) = model.forward(images: batch.images, rois: batch.rois, context: &context)
         random = context.random
         let r = Float(batch.labels.count)
-        let (classLoss, dScores) = SoftmaxCrossEntropy.lossAndGradient(logits: scores, labels: batch.labels)
-        let (boxLoss, dDeltas) = SmoothL1Loss.lossAndGradient(predictions: deltas, targets: batch.targets, weights: batch.weights,
-                                                              beta: 1, normalizer: r)
+        let (classLoss, boxLoss, dScores, dDeltas) = Self.loss(scores: scores, deltas: deltas, labels: batch.labels,
+                                                               targets: batch.targets, weights: batch.weights)
         pullback(dScores, dDeltas, &gradients)
         let images = Double(batch.images.shape[0])
         let correct = zip(scores.argmaxRows(), batch.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }

@@ -74,19 +74,32 @@ public struct FastRCNNTraining {
                              report: (TrainingEvent) -> Void = { _ in }) throws -> Trainer<FastRCNNTask>.Record {
         let record = try trainer.run(checkpointFile: checkpoint, resume: resume, report: report)
         let task = trainer.task
-        let validation = task.validate(trainer.model)
+        try Self.writeWeights(trainer: trainer, record: record, validation: task.validate(trainer.model),
+                              validationImages: task.validation?.examples.count ?? 0, columns: "epoch:loss:cls:box:roi_accuracy:AP:AP50:AP75",
+                              model: "Fast R-CNN (Girshick 2015) on DeepConvNet: trunk conv1..\(config.featureLayer), RoI max pool 4x4, fc1, cls_score, bbox_pred",
+                              extraMetadata: extraMetadata, output: output) { extra in
+            DetectorDescription(method: FastRCNNDetector.conformanceName, categories: task.training.categories,
+                                categoryIDs: task.training.categoryIDs, preprocessing: task.preprocessing,
+                                proposals: config.proposals, boxStds: task.boxCoder.stds, extra: extra)
+        }
+        return record
+    }
+
+    /// Writes a finished end-to-end detector run's weights to `output` atomically: the network,
+    /// the description `describe` makes of the metadata (the run's settings, `extraMetadata`,
+    /// the history with its `columns`, the training time, the `validation` figures on
+    /// `validationImages` images, the `model` summary). Fast R-CNN's and Faster R-CNN's runs end here.
+    static func writeWeights<Task: TrainingTask>(trainer: Trainer<Task>, record: Trainer<Task>.Record, validation: [String: Double],
+                                                 validationImages: Int, columns: String, model: String, extraMetadata: [String: String],
+                                                 output: URL, describe: ([String: String]) -> DetectorDescription) throws {
         var extra = trainer.metadata.merging(extraMetadata) { own, _ in own }
         extra["history"] = record.history.joined(separator: ";")
-        extra["history.columns"] = "epoch:loss:cls:box:roi_accuracy:AP:AP50:AP75"
+        extra["history.columns"] = columns
         extra["training_seconds"] = String(format: "%.1f", record.trainingSeconds)
-        extra["validation.images"] = String(task.validation?.examples.count ?? 0)
+        extra["validation.images"] = String(validationImages)
         for (key, value) in validation { extra["validation." + key] = String(format: "%.4f", value) }
-        extra["model"] = "Fast R-CNN (Girshick 2015) on DeepConvNet: trunk conv1..pool3, RoI max pool 4x4, fc1, cls_score, bbox_pred"
-        let description = DetectorDescription(method: "fast-rcnn", categories: task.training.categories,
-                                              categoryIDs: task.training.categoryIDs, preprocessing: task.preprocessing,
-                                              proposals: config.proposals, boxStds: task.boxCoder.stds, extra: extra)
+        extra["model"] = model
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try trainer.model.save(to: output, metadata: description.metadata)
-        return record
+        try trainer.model.save(to: output, metadata: describe(extra).metadata)
     }
 }

@@ -19,12 +19,8 @@ import GlimpseTensor
 public struct RPNNetwork: Layer {
     /// DeepConvNet's layers up to `featureLayer`, `[N, C, S, S]` -> `[N, 64, h, w]`.
     public var trunk: Sequential
-    /// The 3x3 convolution and its ReLU, `[N, 64, h, w]` -> `[N, hidden, h, w]`.
-    public var head: Sequential
-    /// Objectness logits, `[N, hidden, h, w]` -> `[N, A, h, w]`.
-    public var objectness: Conv2D
-    /// Box deltas, `[N, hidden, h, w]` -> `[N, 4A, h, w]`.
-    public var boxDeltas: Conv2D
+    /// The 3x3 convolution and the two outputs, `[N, 64, h, w]` -> `[N, A, h, w]` and `[N, 4A, h, w]`.
+    public var head: RPNHead
     /// The trunk layer the head reads.
     public let featureLayer: String
     /// The network input's side in pixels.
@@ -40,21 +36,13 @@ public struct RPNNetwork: Layer {
                      "RPNNetwork: \(anchorsPerPosition) anchors, input \(inputSize), hidden \(hidden)")
         trunk = FastRCNNNetwork.makeTrunk(featureLayer: featureLayer, inputChannels: inputChannels, seed: seed)
         var random = SeededGenerator(seed: seed).derived(0x7270_6e)
-        head = Sequential([
-            ("rpn_conv", Conv2D(inChannels: 64, outChannels: hidden, kernelSize: 3, padding: 1,
-                                initializer: .normal(standardDeviation: 0.01), random: &random)),
-            ("rpn_relu", ReLU()),
-        ])
-        objectness = Conv2D(inChannels: hidden, outChannels: anchorsPerPosition, kernelSize: 1,
-                            initializer: .normal(standardDeviation: 0.01), random: &random)
-        boxDeltas = Conv2D(inChannels: hidden, outChannels: 4 * anchorsPerPosition, kernelSize: 1,
-                           initializer: .normal(standardDeviation: 0.01), random: &random)
+        head = RPNHead(hidden: hidden, anchorsPerPosition: anchorsPerPosition, random: &random)
         (self.featureLayer, self.inputSize) = (featureLayer, inputSize)
         featureSize = trunk(Tensor(zeros: [1, inputChannels, inputSize, inputSize])).shape[3]
     }
 
     /// Anchors per cell (A).
-    public var anchorsPerPosition: Int { objectness.outChannels }
+    public var anchorsPerPosition: Int { head.anchorsPerPosition }
 
     /// The trunk's feature map of images `[N, C, S, S]`: `[N, 64, h, w]`.
     public func callAsFunction(_ input: Tensor) -> Tensor { trunk(input) }
@@ -66,8 +54,7 @@ public struct RPNNetwork: Layer {
 
     /// Inference on a feature map `[N, 64, h, w]`: objectness logits `[N, A, h, w]` and deltas `[N, 4A, h, w]`.
     public func heads(features: Tensor) -> (logits: Tensor, deltas: Tensor) {
-        let hidden = head(features)
-        return (objectness(hidden), boxDeltas(hidden))
+        head.heads(features: features)
     }
 
     /// Training forward on images `[N, C, S, S]`: logits `[N, A, h, w]`, deltas `[N, 4A, h, w]`, and
@@ -76,18 +63,13 @@ public struct RPNNetwork: Layer {
     public mutating func forward(images: Tensor, context: inout ForwardContext)
         -> (logits: Tensor, deltas: Tensor, pullback: (_ dLogits: Tensor, _ dDeltas: Tensor, _ gradients: inout Gradients) -> Void) {
         let (features, trunkBack) = trunk.forward(images, context: &context)
-        let (hidden, headBack) = head.forward(features, context: &context)
-        let (logits, logitBack) = objectness.forward(hidden, context: &context)
-        let (deltas, deltaBack) = boxDeltas.forward(hidden, context: &context)
+        let (logits, deltas, headBack) = head.forward(features: features, context: &context)
         var trunkNames = [String]()
         trunk.visitParameters { name, _ in trunkNames.append(name) }
         return (logits, deltas, { dLogits, dDeltas, gradients in
-            gradients.needsInputGradient = true
-            var dHidden = gradients.scoped("rpn_cls_score") { logitBack(dLogits, &$0) }
-            dHidden.add(gradients.scoped("rpn_bbox_pred") { deltaBack(dDeltas, &$0) })
             let trainsTrunk = trunkNames.contains { gradients.wants($0) }
             gradients.needsInputGradient = trainsTrunk
-            let dFeatures = headBack(dHidden, &gradients)
+            let dFeatures = headBack(dLogits, dDeltas, &gradients)
             guard trainsTrunk else { return }
             gradients.needsInputGradient = false
             _ = trunkBack(dFeatures, &gradients)
@@ -98,16 +80,12 @@ public struct RPNNetwork: Layer {
     public func visitChildren(_ body: (String, any Layer) -> Void) {
         trunk.visitChildren(body)
         head.visitChildren(body)
-        body("rpn_cls_score", objectness)
-        body("rpn_bbox_pred", boxDeltas)
     }
 
     /// The children mutably, in `visitChildren`'s order.
     public mutating func updateChildren(_ body: (String, inout any Layer) -> Void) {
         trunk.updateChildren(body)
         head.updateChildren(body)
-        Self.updateChild("rpn_cls_score", &objectness, body)
-        Self.updateChild("rpn_bbox_pred", &boxDeltas, body)
     }
 
     /// Starts the trunk from DeepConvNet or Fast R-CNN weights by parameter name (a gray conv1 is

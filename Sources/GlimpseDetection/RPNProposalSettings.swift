@@ -1,13 +1,14 @@
 // RPNProposalSettings: from a region proposal network's outputs to an image's proposals, as
 // py-faster-rcnn's `proposal_layer.py` (test settings) does it:
-//   1. the `preNMS` anchors of highest objectness (6000);
+//   1. the `preNMS` anchors of highest objectness (6000), selected without sorting them all (TopScores);
 //   2. each decoded by its deltas (raw targets: the RPN's are not normalised, `BoxCoder.raw`,
 //      dw and dh clamped at log(1000 / 16)), mapped from the network input to the image and
 //      clipped to it;
 //   3. boxes with a side under `minSize` image pixels dropped (py-faster-rcnn: 16 px x the image
 //      scale, sized for VOC's objects; the scenes' digits are 5-45 px, so 2 px here: it drops
 //      only slivers left by clipping, and everything on a 1x1 image);
-//   4. greedy NMS at IoU 0.7 (`NonMaximumSuppression`), keeping the first `maxProposals` (300).
+//   4. greedy NMS at IoU 0.7 (`NonMaximumSuppression`, whose fast path skips its sort since the
+//      boxes come in objectness order), keeping the first `maxProposals` (300).
 // Objectness orders the boxes (ties by anchor index); the proposals carry no score, as the
 // `RegionProposer` contract reserves it for rank-like priorities.
 
@@ -51,7 +52,7 @@ public struct RPNProposalSettings: Sendable, Equatable {
             for anchor in 0..<a { scores[cell * a + anchor] = z[anchor * plane + cell] }
         }
         precondition(!scores.contains { $0.isNaN }, "RPNProposalSettings: a NaN objectness logit")
-        let order = anchors.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(preNMS)
+        let order = TopScores.indices(of: scores, count: preNMS)
         let (sx, sy) = (Float(imageWidth) / Float(inputSize), Float(imageHeight) / Float(inputSize))
         let coder = BoxCoder.raw
         var boxes = [BoundingBox](), kept = [Float]()

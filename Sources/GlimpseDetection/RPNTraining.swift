@@ -41,6 +41,18 @@ public struct RPNTraining {
         return BackboneIdentity(architecture: "fast-rcnn-deepconvnet", weightsDigest: digest, weightsFile: pretrained)
     }
 
+    /// The input normalisation of a pretrained file with `preprocess.*` metadata (a Fast R-CNN
+    /// detector's, which its trunk was trained with) at `inputSize`; nil without it. Throws
+    /// naming `pretrained` when it is not RGB.
+    static func preprocessing(of metadata: [String: String], pretrained: String, inputSize: Int) throws -> ImagePreprocessing? {
+        guard metadata["preprocess.input_size"] != nil else { return nil }
+        let own = try ImagePreprocessing(metadata: metadata, source: pretrained)
+        guard own.channelOrder == "RGB" else {
+            throw TrainingError.badOption("\(pretrained): its preprocessing is \(own.channelOrder), the network takes RGB")
+        }
+        return ImagePreprocessing(inputSize: inputSize, channelOrder: "RGB", mean: own.mean, std: own.std, scale: own.scale)
+    }
+
     /// Builds the network and trainer; throws naming the pretrained file when it cannot be used.
     /// A pretrained file with `preprocess.*` metadata (a Fast R-CNN detector's) brings its input
     /// normalisation, which its trunk was trained with; otherwise the training images' mean colour
@@ -59,13 +71,7 @@ public struct RPNTraining {
             guard file["conv6.weight"] != nil, file["conv1.weight"] != nil else {
                 throw TrainingError.badOption("\(pretrained): no conv1/conv6 tensors; the trunk starts from DeepConvNet or Fast R-CNN weights")
             }
-            if file.metadata["preprocess.input_size"] != nil {
-                let own = try ImagePreprocessing(metadata: file.metadata, source: pretrained)
-                guard own.channelOrder == "RGB" else {
-                    throw TrainingError.badOption("\(pretrained): its preprocessing is \(own.channelOrder), the proposal network takes RGB")
-                }
-                preprocessing = ImagePreprocessing(inputSize: config.inputSize, channelOrder: "RGB", mean: own.mean, std: own.std, scale: own.scale)
-            }
+            preprocessing = try Self.preprocessing(of: file.metadata, pretrained: pretrained, inputSize: config.inputSize) ?? preprocessing
             loaded = try network.loadPretrained(try file.tensors(), source: pretrained)
             sharedTrunk = try Self.sharedTrunk(pretrained: pretrained, metadata: file.metadata, network: network, config: config)
         } else {

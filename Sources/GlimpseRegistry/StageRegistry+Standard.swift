@@ -22,6 +22,7 @@ extension StageRegistry {
             SelectiveSearch.registryEntry,
             RegionProposalNetwork.registryEntry,
             FastRCNNDetector.registryEntry,
+            FasterRCNNDetector.registryEntry,
             RCNNDetector.registryEntry,
             MTCNNDetector.registryEntry,
             FCNSegmenter.registryEntry,

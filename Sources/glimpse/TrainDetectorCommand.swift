@@ -1,5 +1,6 @@
-// `glimpse train detector`: R-CNN or Fast R-CNN on any labelled source with boxes (a scene
-// set, a COCO folder, a VOC folder), proposals from selective search computed once per run.
+// `glimpse train detector`: R-CNN, Fast R-CNN or Faster R-CNN on any labelled source with boxes
+// (a scene set, a COCO folder, a VOC folder); R-CNN's and Fast R-CNN's proposals from selective
+// search computed once per run, Faster R-CNN's from its own RPN in every step.
 
 import ArgumentParser
 import Foundation
@@ -13,7 +14,7 @@ import GlimpseTraining
 struct TrainDetector: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detector",
-        abstract: "Train a detector (rcnn or fast-rcnn) on images with boxes, validating AP after every epoch.",
+        abstract: "Train a detector (rcnn, fast-rcnn or faster-rcnn) on images with boxes, validating AP after every epoch.",
         discussion: """
             --data is a scene set (its train split is trained on and its val split validated on), \
             a split folder, a COCO folder (annotations.json) or a VOC folder (Annotations/). \
@@ -25,11 +26,16 @@ struct TrainDetector: ParsableCommand {
             (--input-size and --images-per-batch do not apply; an epoch is --batches-per-epoch \
             mini-batches of 128 windows), then computes every training region's features once \
             and trains per-class SVMs with hard-negative mining and ridge box regressors; it \
-            reports validation AP with SVMs or the softmax, with and without box regression.
+            reports validation AP with SVMs or the softmax, with and without box regression. \
+            Faster R-CNN (--method faster-rcnn) trains the trunk, the region proposal network's \
+            head and the Fast R-CNN head jointly (approximate joint training: both losses, RoIs \
+            sampled from the current RPN's --max-proposals proposals, treated as constants); \
+            no selective search. --weights starts the trunk and detection head (a fast-rcnn \
+            file), --proposer-weights the RPN head and its anchors (an rpn file).
             """)
 
     @OptionGroup var dataOptions: TrainingDataOptions
-    @Option(help: "Detector: fast-rcnn or rcnn.")
+    @Option(help: "Detector: fast-rcnn, rcnn or faster-rcnn.")
     var method = "fast-rcnn"
     @Option(help: "Trunk architecture: deepconvnet (MNIST-pretrained digits network, in colour).")
     var backbone = "deepconvnet"
@@ -53,8 +59,12 @@ struct TrainDetector: ParsableCommand {
     var foregroundFraction = 0.25
     @Option(help: "Background RoIs have IoU in [this, 0.5) with every object (Fast R-CNN: 0.1).")
     var backgroundLow = 0.0
-    @Option(help: "Selective search proposals per image (fast mode).")
+    @Option(help: "Selective search proposals per image (fast mode); Faster R-CNN: the RPN's proposals per image in training.")
     var maxProposals = 2000
+    @Option(help: "Faster R-CNN: an rpn weights file the RPN head and anchors start from, or 'none' (a fresh head, the scenes' anchors).")
+    var proposerWeights = "datasets/weights/rpn-scenes.safetensors"
+    @Option(help: "Faster R-CNN: the RPN's proposals per image in validation.")
+    var testProposals = 300
     @OptionGroup var recipe: StepRecipeOptions
     @Flag(inversion: .prefixedNo, help: "Start the scores of classes the pretrained classifier knows by name (MNIST's digits) from its rows (needs --hidden 50).")
     var transferClassifier = true
@@ -76,7 +86,7 @@ struct TrainDetector: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
-        guard ["fast-rcnn", "rcnn"].contains(method) else { throw ValidationError("--method \(method): fast-rcnn or rcnn") }
+        guard ["fast-rcnn", "rcnn", "faster-rcnn"].contains(method) else { throw ValidationError("--method \(method): fast-rcnn, rcnn or faster-rcnn") }
         guard backbone == "deepconvnet" else {
             throw ValidationError("--backbone \(backbone): only deepconvnet is supported as a detector trunk so far")
         }
@@ -99,6 +109,12 @@ struct TrainDetector: ParsableCommand {
             config.featureLayer = featureLayer
             config.freeze = recipe.frozenPrefixes
             config.proposals = "selective-search mode=fast max=\(maxProposals)"
+            let joint = method == FasterRCNNDetector.conformanceName
+            if joint {
+                config.proposals = "rpn (own head) max=\(maxProposals)"
+                config.proposerWeights = proposerWeights == "none" ? nil : ProjectPaths.resolve(proposerWeights)
+                (config.trainingProposals, config.testProposals) = (maxProposals, testProposals)
+            }
             try config.validate()
 
             let progress = ProgressReporter(quiet: runOptions.quiet)
@@ -106,11 +122,12 @@ struct TrainDetector: ParsableCommand {
             let (trainSource, trainName, valSource, valName) = (sources.train, sources.trainName, sources.val, sources.valName)
             let (trainIndices, valIndices) = (sources.trainIndices, sources.heldOut)
             // Proposals: one image per thread, selective search itself on one thread.
-            let proposer = SelectiveSearch(parameters: SelectiveSearchParameters(mode: .fast, maxProposals: maxProposals, threads: 1))
+            // Faster R-CNN proposes with its own RPN, in every step.
+            let proposer = joint ? nil : SelectiveSearch(parameters: SelectiveSearchParameters(mode: .fast, maxProposals: maxProposals, threads: 1))
             let start = ProgressReporter.now()
             let training = try DetectionSet.load(source: trainSource, sourceName: trainName, indices: trainIndices,
                                                  proposer: proposer, threads: threads) { done, total in
-                progress.update(label: "proposals (train)", done: done, total: total,
+                progress.update(label: joint ? "images (train)" : "proposals (train)", done: done, total: total,
                                 rate: Double(done) / max(1e-9, ProgressReporter.now() - start), fields: "")
             }
             let validationSet: DetectionSet
@@ -128,9 +145,14 @@ struct TrainDetector: ParsableCommand {
             guard objects > 0 else {
                 throw TrainingError.badOption("\(trainName): no object boxes in the \(training.examples.count) training images")
             }
-            progress.log(String(format: "proposals for %d + %d images in %.1f s (%.0f per image)", training.examples.count,
-                                validationSet.examples.count, ProgressReporter.now() - start,
-                                Double(training.examples.reduce(0) { $0 + $1.proposals.count }) / Double(training.examples.count)))
+            if joint {
+                progress.log(String(format: "%d + %d images loaded in %.1f s", training.examples.count, validationSet.examples.count,
+                                    ProgressReporter.now() - start))
+            } else {
+                progress.log(String(format: "proposals for %d + %d images in %.1f s (%.0f per image)", training.examples.count,
+                                    validationSet.examples.count, ProgressReporter.now() - start,
+                                    Double(training.examples.reduce(0) { $0 + $1.proposals.count }) / Double(training.examples.count)))
+            }
 
             let output = self.output ?? "runs/\(method).safetensors"
             if method == RCNNDetector.conformanceName {
@@ -138,37 +160,54 @@ struct TrainDetector: ParsableCommand {
                               threads: threads, output: output, progress: progress)
                 return
             }
-            var run = try FastRCNNTraining(config: config, training: training, validation: validationSet)
-            let outputURL = URL(fileURLWithPath: output)
-            let checkpoint = runOptions.checkpointPath(for: output)
-            if !runOptions.resume && FileManager.default.fileExists(atPath: checkpoint) {
-                progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
+            if joint {
+                var run = try FasterRCNNTraining(config: config, training: training, validation: validationSet)
+                try trainEndToEnd(&run, config: config, training: training, validation: validationSet, trainName: trainName, objects: objects,
+                                  threads: threads, output: output, progress: progress)
+            } else {
+                var run = try FastRCNNTraining(config: config, training: training, validation: validationSet)
+                try trainEndToEnd(&run, config: config, training: training, validation: validationSet, trainName: trainName, objects: objects,
+                                  threads: threads, output: output, progress: progress)
             }
-            progress.log("training fast-rcnn (\(run.trainer.model.parameterCount) parameters, \(training.categories.count) classes)"
-                         + " on \(training.examples.count) images (\(objects) objects) from \(trainName), validating on"
-                         + " \(validationSet.examples.count); \(run.trainer.optimizer.name), \(threads) thread(s), seed \(recipe.seed)"
-                         + (config.pretrained.map { ", trunk from \($0)" } ?? ", from scratch"))
-            if config.pretrained != nil {
-                let loaded = run.pretrainedLoaded
-                progress.log("loaded \(loaded.count) pretrained tensors: " + loaded.joined(separator: ", ")
-                             + (config.transferClassifier && !loaded.contains("cls_score.weight")
-                                ? "; cls_score starts fresh (the classifier rows transfer only with --hidden 50, the pretrained fc1's width)" : ""))
-            }
-            let epochs = config.epochs
-            let events = progress.trainingEvents(checkpoint: checkpoint, epochs: epochs, stepFields: { state in
-                String(format: "loss %.4f cls %.4f box %.4f", state.loss, state.metrics["cls"] ?? 0, state.metrics["box"] ?? 0)
-            }, epochLine: { summary in
-                let v = summary.validation
-                return String(format: "epoch %d/%d  loss %.4f (cls %.4f, box %.4f)  RoI acc %.3f  val AP %.4f AP50 %.4f AP75 %.4f  %.1f s",
-                              summary.epoch, epochs, summary.loss, summary.metrics["cls"] ?? 0, summary.metrics["box"] ?? 0,
-                              summary.metrics["accuracy"] ?? 0, v["AP"] ?? 0, v["AP50"] ?? 0, v["AP75"] ?? 0, summary.seconds)
-            })
-            let record = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: outputURL,
-                                     extraMetadata: commandMetadata(data: dataOptions.data, threads: threads), report: events)
-            let final = run.trainer.task.validate(run.trainer.model)
-            print(String(format: "validation AP %.4f AP50 %.4f AP75 %.4f after %d epochs, %.0f s of training; weights in %@",
-                         final["AP"] ?? 0, final["AP50"] ?? 0, final["AP75"] ?? 0, epochs, record.trainingSeconds, output))
         }
+    }
+
+    /// Fast R-CNN or Faster R-CNN: the trainer's epochs with progress, validation AP, checkpoints and resume, then the weights.
+    func trainEndToEnd<Run: EndToEndDetectorTraining>(_ run: inout Run, config: DetectorTrainingConfig, training: DetectionSet,
+                                                      validation validationSet: DetectionSet, trainName: String, objects: Int, threads: Int,
+                                                      output: String, progress: ProgressReporter) throws {
+        let outputURL = URL(fileURLWithPath: output)
+        let checkpoint = runOptions.checkpointPath(for: output)
+        if !runOptions.resume && FileManager.default.fileExists(atPath: checkpoint) {
+            progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
+        }
+        progress.log("training \(config.method) (\(run.trainer.model.parameterCount) parameters, \(training.categories.count) classes)"
+                     + " on \(training.examples.count) images (\(objects) objects) from \(trainName), validating on"
+                     + " \(validationSet.examples.count); \(run.trainer.optimizer.name), \(threads) thread(s), seed \(recipe.seed)"
+                     + (config.pretrained.map { ", trunk from \($0)" } ?? ", from scratch")
+                     + (config.method == FasterRCNNDetector.conformanceName ? (config.proposerWeights.map { ", RPN head from \($0)" } ?? ", fresh RPN head") : ""))
+        if config.pretrained != nil {
+            let loaded = run.pretrainedLoaded
+            progress.log("loaded \(loaded.count) pretrained tensors: " + loaded.joined(separator: ", ")
+                         + (config.transferClassifier && !loaded.contains("cls_score.weight")
+                            ? "; cls_score starts fresh (the classifier rows transfer only with --hidden 50, the pretrained fc1's width)" : ""))
+        }
+        let epochs = config.epochs
+        let events = progress.trainingEvents(checkpoint: checkpoint, epochs: epochs, stepFields: { state in
+            String(format: "loss %.4f cls %.4f box %.4f", state.loss, state.metrics["cls"] ?? 0, state.metrics["box"] ?? 0)
+                + (state.metrics["rpn_cls"].map { String(format: " rpn %.4f/%.4f", $0, state.metrics["rpn_box"] ?? 0) } ?? "")
+        }, epochLine: { summary in
+            let v = summary.validation
+            let rpn = summary.metrics["rpn_cls"].map { String(format: ", rpn cls %.4f, rpn box %.4f", $0, summary.metrics["rpn_box"] ?? 0) } ?? ""
+            return String(format: "epoch %d/%d  loss %.4f (cls %.4f, box %.4f%@)  RoI acc %.3f  val AP %.4f AP50 %.4f AP75 %.4f  %.1f s",
+                          summary.epoch, epochs, summary.loss, summary.metrics["cls"] ?? 0, summary.metrics["box"] ?? 0, rpn,
+                          summary.metrics["accuracy"] ?? 0, v["AP"] ?? 0, v["AP50"] ?? 0, v["AP75"] ?? 0, summary.seconds)
+        })
+        let record = try run.run(checkpoint: URL(fileURLWithPath: checkpoint), resume: runOptions.resume, output: outputURL,
+                                 extraMetadata: commandMetadata(data: dataOptions.data, threads: threads), report: events)
+        let final = run.trainer.task.validate(run.trainer.model)
+        print(String(format: "validation AP %.4f AP50 %.4f AP75 %.4f after %d epochs, %.0f s of training; weights in %@",
+                     final["AP"] ?? 0, final["AP50"] ?? 0, final["AP75"] ?? 0, epochs, record.trainingSeconds, output))
     }
 
     /// R-CNN: fine-tuning with the trainer's checkpoints, then SVMs and regressors, then the validation variants.

@@ -181,6 +181,19 @@ struct RPNTests {
 
     // MARK: test-time selection
 
+    @Test func theTopScoresSelectionGivesTheFullSortsPrefix() {
+        var random = SeededGenerator(seed: 17)
+        for round in 0..<30 {
+            let n = [0, 1, 5, 100, 3000, 36015][round % 6]
+            // Few distinct values in some rounds (many ties), continuous in others, sorted in some.
+            var scores = (0..<n).map { _ in round % 3 == 0 ? Float(random.next() % 7) : random.nextUniform() * 20 - 10 }
+            if round % 5 == 4 { scores.sort() }
+            for count in [0, 1, 3, 100, 6000, n / 2 - 1, n, n + 5] where count >= 0 {
+                #expect(TopScores.indices(of: scores, count: count) == TopScores.indicesNaive(of: scores, count: count), "n \(n), k \(count)")
+            }
+        }
+    }
+
     @Test func proposalsAreDecodedClippedFilteredSuppressedAndCapped() {
         // A 2x2 map of one 4 px anchor on an 8 px input; the image is 16 px (scale 2).
         let anchors = AnchorGrid(sizes: [4], ratios: [1]).anchors(featureHeight: 2, featureWidth: 2, inputSize: 8)

@@ -54,4 +54,31 @@ private func box(_ x0: Float, _ y0: Float, _ x1: Float, _ y1: Float, score: Floa
         #expect(NonMaximumSuppression.keep(pair, iouThreshold: 0.35) == [0, 1])
         #expect(NonMaximumSuppression.keep(pair, iouThreshold: 0.35, convention: .pixelInclusive) == [0])
     }
+
+    @Test(arguments: [0.0, 0.3, 0.7, 1.0 / 3.0, -0.1])
+    func theFastNMSKeepsWhatTheNaiveOneKeeps(threshold: Double) {
+        // Random boxes on a small grid (so many overlap, some coincide, some are degenerate) with
+        // scores drawn from a few values (so ties are common), in and out of score order.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(bitPattern: Int64(threshold * 1000))
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for round in 0..<20 {
+            let count = [0, 1, 2, 50, 400][round % 5]
+            let boxes = (0..<count).map { _ -> BoundingBox in
+                let (x, y) = (Float(next(60)), Float(next(60)))
+                return box(x, y, x + Float(next(30)), y + Float(next(30)))
+            }
+            var scores = boxes.indices.map { _ in Float(next(8)) / 8 }
+            if round % 2 == 1 { scores.sort(by: >) }
+            for convention in [BoxConvention.continuous, .pixelInclusive] {
+                for cap in [Int.max, 0, 1, 7] {
+                    let naive = NonMaximumSuppression.keepNaive(boxes, scores: scores, iouThreshold: threshold, convention: convention, maxKept: cap)
+                    let fast = NonMaximumSuppression.keep(boxes, scores: scores, iouThreshold: threshold, convention: convention, maxKept: cap)
+                    #expect(fast == naive, "round \(round), \(convention), cap \(cap)")
+                }
+            }
+        }
+    }
 }

@@ -106,7 +106,7 @@ struct PipelineFileTests {
         }
     }
 
-    @Test(arguments: ["classify.yaml", "default.yaml", "detect.yaml", "detect-rcnn.yaml", "detect-rpn.yaml", "segment.yaml", "segment-fcn32s.yaml",
+    @Test(arguments: ["classify.yaml", "default.yaml", "detect.yaml", "detect-rcnn.yaml", "detect-rpn.yaml", "detect-faster.yaml", "segment.yaml", "segment-fcn32s.yaml",
                       "segment-per-pixel.yaml", "scenes.yaml", "caption.yaml", "faces.yaml"])
     func shippedPipelinesLoadAndBuild(name: String) throws {
         let path = PipelineFixtures.root.appendingPathComponent("Pipelines/" + name).path
@@ -128,6 +128,13 @@ struct PipelineFileTests {
         }
         if name == "scenes.yaml" {
             #expect(pipeline.stages.map(\.kind) == [.proposer, .detector, .segmenter, .captioner])
+            return
+        }
+        if name == "detect-faster.yaml" {
+            // Faster R-CNN proposes with its own head: no proposer stage, one trunk pass for both heads.
+            #expect(pipeline.stages.map(\.kind) == [.detector])
+            #expect(pipeline.backbonePasses.count == 1)
+            #expect(pipeline.boxCategories == (0...9).map(String.init) && pipeline.boxCategoryIDs == Array(1...10))
             return
         }
         if name.hasPrefix("detect") {
