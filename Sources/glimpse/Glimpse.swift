@@ -16,17 +16,24 @@ struct Glimpse: ParsableCommand {
                       CaptionCommand.self])
 
     /// Parses and runs like ArgumentParser's default `main`, except that a usage error exits
-    /// with status 2 (not 64), so every command reads 0 ok, 1 failed inputs, 2 usage.
+    /// with status 2 (not 64), so every command reads 0 ok, 1 failed inputs, 2 usage, and that
+    /// every message on standard error goes through `printError`: ArgumentParser's own messages
+    /// quote the arguments, which may hold terminal escape sequences (issue 19).
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            if exitCode(for: error) == .validationFailure {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
                 printError(fullMessage(for: error))
                 Foundation.exit(2)
             }
-            exit(withError: error)
+            // --help and --version (status 0) print our own text on standard output
+            if code == .success { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            Foundation.exit(code.rawValue)
         }
     }
 }

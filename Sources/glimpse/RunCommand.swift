@@ -32,7 +32,7 @@ struct RunCommand: ParsableCommand {
     var jobs: Int?
     @Flag(help: "Skip inputs the ledger records as done with the same content and pipeline file.")
     var resume = false
-    @Flag(help: "No progress output.")
+    @Flag(help: "No progress output (failed inputs are still listed on standard error).")
     var quiet = false
     @Flag(help: "List the registered conformances of every stage and exit.")
     var listConformances = false
@@ -64,11 +64,10 @@ struct RunCommand: ParsableCommand {
         Compute.setThreads(1)
         let pipeline: Pipeline
         do {
-            let file = try PipelineFile.load(pipelinePath, registry: .standard) { candidate in
+            pipeline = try Pipeline.load(pipelinePath, registry: .standard) { candidate in
                 PipelineFile.defaultResolver(for: pipelinePath)(candidate)
                     ?? Optional(ProjectPaths.resolve(candidate)).flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
             }
-            pipeline = try Pipeline(file)
         } catch let error as PipelineFileError {
             printError("error: pipeline file \(error.file):\n\(error)")
             throw ExitCode(2)
@@ -87,7 +86,7 @@ struct RunCommand: ParsableCommand {
         let summary: RunSummary
         do {
             summary = try runner.run { entry, counts in
-                if entry.status == .failed { progress.log("failed: \(entry.error ?? entry.path)") }
+                if entry.status == .failed { progress.failure("failed: \(entry.error ?? entry.path)") }
                 let done = counts.ok + counts.failed + counts.skipped
                 progress.update(label: "run", done: done, total: counts.total,
                                 rate: counts.seconds > 0 ? Double(counts.ok - counts.resumed) / counts.seconds : 0,
