@@ -252,8 +252,9 @@ public struct COCOInstances: Sendable, Equatable {
             return .polygons(polygons)
         case .object:
             let s = try JSONRecord(v, file: r.file, record: r.record)
-            let size = try s.numbers("size").map(Int.init)
-            guard size == [image.height, image.width] else {
+            // compared as numbers: Int(_:) would trap on 1e300 or 48.5 (found by Fuzz/parsers)
+            let size = try s.numbers("size")
+            guard size == [Double(image.height), Double(image.width)] else {
                 throw r.error(.invalidValue, "segmentation.size", "expected [\(image.height), \(image.width)] (the image's height, width), found \(size)")
             }
             let counts = try s.required("counts")

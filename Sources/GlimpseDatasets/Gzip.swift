@@ -172,6 +172,48 @@ public enum Gzip {
         }
     }
 
+    /// The first `count` decompressed bytes of the gzip stream `data` (fewer when its first
+    /// member is shorter or is cut short), inflating nothing beyond them: lets a reader check a
+    /// header before deciding how much output to accept.
+    /// - Throws: `GzipError` if the data is not gzip or is corrupt within those bytes.
+    public static func prefix(_ data: [UInt8], count: Int, file: String = "<memory>") throws(GzipError) -> [UInt8] {
+        precondition(count >= 0, "Gzip.prefix: negative count \(count)")
+        guard isGzip(data) else { throw GzipError(file: file, cause: .notGzip(found: Array(data.prefix(4)))) }
+        var output = [UInt8](repeating: 0, count: count)
+        var stream = z_stream()
+        let initStatus = inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else {
+            throw GzipError(file: file, cause: .zlibFailure(code: initStatus, reason: "inflateInit2 failed"))
+        }
+        defer { inflateEnd(&stream) }
+        let (status, produced, consumed, message) = data.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!)
+                stream.avail_in = UInt32(clamping: input.count)
+                stream.next_out = out.baseAddress
+                stream.avail_out = UInt32(clamping: out.count)
+                // Z_SYNC_FLUSH: hand over everything inflated so far, then stop at a full buffer.
+                let status = inflate(&stream, Z_SYNC_FLUSH)
+                let message = stream.msg.map { String(cString: $0) } ?? ""
+                let result = (status, out.count - Int(stream.avail_out), input.count - Int(stream.avail_in), message)
+                stream.next_in = nil
+                stream.next_out = nil
+                return result
+            }
+        }
+        switch status {
+        case Z_OK, Z_STREAM_END, Z_BUF_ERROR:
+            output.removeSubrange(produced...)
+            return output
+        case Z_DATA_ERROR:
+            throw GzipError(file: file, cause: .corrupt(offset: consumed, reason: message.isEmpty ? "invalid data" : message))
+        case Z_NEED_DICT:
+            throw GzipError(file: file, cause: .corrupt(offset: consumed, reason: "stream needs a preset dictionary"))
+        default:
+            throw GzipError(file: file, cause: .zlibFailure(code: status, reason: message.isEmpty ? "inflate failed" : message))
+        }
+    }
+
     /// Compresses `data` into a single gzip member.
     ///
     /// - Parameter level: zlib compression level, 0 (store) to 9 (smallest); 6 is zlib's default.

@@ -34,6 +34,11 @@ public struct IDXError: Error, Equatable, Sendable, CustomStringConvertible {
         case dimensionsTooLarge(dimensions: [Int])
         /// The file is gzipped and decompression failed (truncated, corrupt, too large).
         case gzip(GzipError.Cause)
+        /// The header's dimensions need `bytes` bytes (header included), over the `limit`.
+        case tooLarge(dimensions: [Int], bytes: Int, limit: Int)
+        /// The gzip stream inflates to more than the `bytes` its header's dimensions imply (a
+        /// gzip bomb, or trailing data): refused as soon as the output passes that size.
+        case inflatesBeyondHeader(dimensions: [Int], bytes: Int)
     }
 
     /// The path of the file.
@@ -73,6 +78,11 @@ public struct IDXError: Error, Equatable, Sendable, CustomStringConvertible {
             reason = "dimensions \(dims) are too large"
         case .gzip(let gzipCause):
             reason = "gunzip: " + gzipCause.reason
+        case .tooLarge(let dims, let bytes, let limit):
+            reason = "dimensions \(dims) need \(bytes) bytes, over the limit of \(limit) bytes (not decompressed)"
+        case .inflatesBeyondHeader(let dims, let bytes):
+            reason = "gunzip: the data inflates beyond the \(bytes) bytes its dimensions \(dims) imply "
+                + "(a gzip bomb or trailing data); refused there"
         }
         return "IDX: \(file): \(reason)"
     }
@@ -142,13 +152,55 @@ public enum IDX {
     ) throws(IDXError) -> IDXArray {
         var bytes = contents
         if Gzip.isGzip(contents) {
+            // The header alone (at most 4 + 4 x 255 bytes) is inflated first; the rest only up to
+            // the size its dimensions imply, so a small file that inflates to gigabytes is
+            // refused after that size, not after `maxBytes` (issue 19: 1.05 GB for 235 KB).
+            let longestHeader = 4 + 4 * 255
+            var limit = maxBytes
+            var implied: (dimensions: [Int], bytes: Int)?
+            let head: [UInt8]
             do throws(GzipError) {
-                bytes = try Gzip.decompress(contents, maxOutputSize: maxBytes, file: file)
+                head = try Gzip.prefix(contents, count: longestHeader, file: file)
             } catch {
+                throw IDXError(file: file, cause: .gzip(error.cause))
+            }
+            if head.count >= 4, head.count >= 4 + 4 * Int(head[3]) {
+                let (dimensions, headerSize, dataBytes) = try header(head, expectedMagic: expectedMagic, file: file)
+                let (total, overflow) = headerSize.addingReportingOverflow(dataBytes)
+                guard !overflow, total <= maxBytes else {
+                    throw IDXError(file: file, cause: .tooLarge(dimensions: dimensions, bytes: overflow ? Int.max : total, limit: maxBytes))
+                }
+                limit = total
+                implied = (dimensions, total)
+            }
+            do throws(GzipError) {
+                bytes = try Gzip.decompress(contents, maxOutputSize: limit, file: file)
+            } catch {
+                if case .outputTooLarge = error.cause, let implied {
+                    throw IDXError(file: file, cause: .inflatesBeyondHeader(dimensions: implied.dimensions, bytes: implied.bytes))
+                }
                 throw IDXError(file: file, cause: .gzip(error.cause))
             }
         }
 
+        let (dimensions, headerSize, expectedBytes) = try header(bytes, expectedMagic: expectedMagic, file: file)
+        let actualBytes = bytes.count - headerSize
+        if actualBytes < expectedBytes {
+            throw IDXError(file: file, cause: .shortData(
+                dimensions: dimensions, expectedBytes: expectedBytes, actualBytes: actualBytes))
+        }
+        if actualBytes > expectedBytes {
+            throw IDXError(file: file, cause: .trailingBytes(
+                dimensions: dimensions, expectedBytes: expectedBytes, actualBytes: actualBytes))
+        }
+        bytes.removeSubrange(0..<headerSize)
+        return IDXArray(dimensions: dimensions, bytes: bytes)
+    }
+
+    /// The dimensions, header size and data size that the header at the start of `bytes` declares.
+    private static func header(
+        _ bytes: [UInt8], expectedMagic: UInt32?, file: String
+    ) throws(IDXError) -> (dimensions: [Int], headerSize: Int, dataBytes: Int) {
         guard bytes.count >= 4 else {
             throw IDXError(file: file, cause: .tooShortForHeader(size: bytes.count, needed: 4))
         }
@@ -176,17 +228,7 @@ public enum IDX {
             guard !overflow else { throw IDXError(file: file, cause: .dimensionsTooLarge(dimensions: dimensions)) }
             expectedBytes = product
         }
-        let actualBytes = bytes.count - headerSize
-        if actualBytes < expectedBytes {
-            throw IDXError(file: file, cause: .shortData(
-                dimensions: dimensions, expectedBytes: expectedBytes, actualBytes: actualBytes))
-        }
-        if actualBytes > expectedBytes {
-            throw IDXError(file: file, cause: .trailingBytes(
-                dimensions: dimensions, expectedBytes: expectedBytes, actualBytes: actualBytes))
-        }
-        bytes.removeSubrange(0..<headerSize)
-        return IDXArray(dimensions: dimensions, bytes: bytes)
+        return (dimensions, headerSize, expectedBytes)
     }
 
     /// Encodes an unsigned-byte array as IDX file contents (uncompressed; wrap in

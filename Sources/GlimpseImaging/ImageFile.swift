@@ -8,15 +8,20 @@ import GlimpseFiles
 
 /// Reads, inspects and writes PNG and JPEG files.
 public enum ImageFile {
-    /// The bytes of a file; throws `.unreadable` naming the file.
+    /// The largest image file read (1 GiB; a 100-megapixel RGBA PNG stored without compression
+    /// is 400 MB).
+    public static let maxFileBytes = 1 << 30
+
+    /// The bytes of a regular file; throws `.unreadable` naming the file and the system's reason
+    /// ("Permission denied"), or `.tooLarge` over `maxFileBytes`. The opened descriptor is
+    /// checked, so a FIFO or device swapped in after an input scan is refused, not read.
     public static func bytes(of path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw ImagingError(.unreadable, file: path,
-                               !exists ? "no such file" : isDirectory.boolValue ? "is a directory" : "cannot be read")
+        do {
+            return try RegularFile.read(path, maxBytes: maxFileBytes)
+        } catch {
+            if case .tooLarge = error.cause { throw ImagingError(.tooLarge, file: path, error.reason) }
+            throw ImagingError(.unreadable, file: path, error.reason)
         }
-        return [UInt8](data)
     }
 
     /// Decodes a PNG or JPEG file to 8-bit gray, RGB or RGBA.

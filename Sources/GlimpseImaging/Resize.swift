@@ -43,6 +43,21 @@ struct ResampleTable {
 }
 
 extension Image {
+    /// The bytes `resized(width:height:)` allocates to resample a `width` x `height` image of
+    /// `channels` channels to `newWidth` x `newHeight`: the Float rows of the x pass
+    /// (`height * newWidth * channels * 4`) and the output bytes (`newWidth * newHeight *
+    /// channels`), plus the two resampling tables. Computed in Double so that absurd sizes give
+    /// a huge number instead of overflowing; callers compare it with a memory budget before
+    /// resizing (issue 19: `--resize 46341x46341` reached 8.66 GB before this check).
+    public static func resizeBytes(width: Int, height: Int, channels: Int, newWidth: Int, newHeight: Int) -> Double {
+        let c = Double(channels)
+        let rows = Double(height) * Double(newWidth) * c * 4
+        let output = Double(newWidth) * Double(newHeight) * c
+        // per output column and row: a start index and a small array of weights (about 48 bytes)
+        let tables = (Double(newWidth) + Double(newHeight)) * 48
+        return rows + output + tables
+    }
+
     /// Resampled to `width` x `height`: bilinear along an axis that grows, area averaging
     /// along an axis that shrinks.
     public func resized(width newWidth: Int, height newHeight: Int) -> Image {

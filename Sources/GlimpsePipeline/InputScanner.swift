@@ -11,6 +11,7 @@
 // FIFO waits for a writer forever. A 0-byte file is unreadable (a failure), not a non-image.
 
 import Foundation
+import GlimpseFiles
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -103,8 +104,11 @@ public struct InputScanner {
             record(path: listPath, mirror: mirror(of: listPath, at: listPath), kind: .unreadable(Self.specialReason(what) + " (a list file)"))
             return
         }
-        guard info?.type == .regular, let data = FileManager.default.contents(atPath: listPath) else {
-            record(path: listPath, mirror: mirror(of: listPath, at: listPath), kind: .unreadable("cannot read the list file"))
+        let data: [UInt8]
+        do {
+            data = try RegularFile.read(listPath, maxBytes: Self.maximumListBytes)
+        } catch {
+            record(path: listPath, mirror: mirror(of: listPath, at: listPath), kind: .unreadable("cannot read the list file: \(error.reason)"))
             return
         }
         let base = URL(fileURLWithPath: listPath).deletingLastPathComponent()
@@ -148,7 +152,10 @@ public struct InputScanner {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         } catch {
-            record(path: folder, mirror: mirror, kind: .unreadable("cannot list the folder"))
+            // Foundation's error has no reason worth printing; opendir's errno does.
+            var reason = "cannot list the folder"
+            if let handle = opendir(folder) { closedir(handle) } else { reason += ": " + String(cString: strerror(errno)) }
+            record(path: folder, mirror: mirror, kind: .unreadable(reason))
             return
         }
         for name in names where !name.hasPrefix(".") {
@@ -171,12 +178,17 @@ public struct InputScanner {
         // O_NONBLOCK: should the file have become a FIFO since it was stat'ed, open does not wait
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
-            record(path: path, mirror: mirror, kind: .unreadable("cannot be opened"))
+            // the system's reason ("Permission denied"), for the ledger and report.html
+            record(path: path, mirror: mirror, kind: .unreadable("cannot be opened: \(String(cString: strerror(errno)))"))
             return
         }
         defer { close(fd) }
         var head = [UInt8](repeating: 0, count: 32)
         let count = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 {
+            record(path: path, mirror: mirror, kind: .unreadable("cannot be read: \(String(cString: strerror(errno)))"))
+            return
+        }
         // A 0-byte file is a broken image (a failed copy or download), not some other document:
         // a failure with the decoders' own words, as `classify` reports it.
         if count == 0 {
@@ -245,6 +257,9 @@ public struct InputScanner {
         defer { free(resolved) }
         return String(cString: resolved)
     }
+
+    /// The largest list file read (64 MiB, about a million paths).
+    static let maximumListBytes = 64 << 20
 
     private static func specialReason(_ what: String) -> String { "\(what), not a regular file (not opened)" }
 

@@ -61,7 +61,9 @@ public struct OutputWriter: Sendable {
     public func writeImageOutputs(_ outcome: ImageOutcome, stem: String) throws {
         let json = try jsonURL(stem: stem)
         let (mask, previewFile, thumbnail) = (try labelMapURL(stem: stem), try previewURL(stem: stem), try thumbnailURL(stem: stem))
-        try FileManager.default.createDirectory(at: json.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // BatchRunner.createFolder throws AtomicFileError naming the folder and the system's
+        // reason, not Foundation's wording (issue 19)
+        try BatchRunner.createFolder(json.deletingLastPathComponent())
         let result = outcome.result
         if let map = outcome.labelMap {
             try AtomicFile.write(PNG.encode(map, file: labelMapName(stem: stem)), to: mask, durability: .deferred)
@@ -71,7 +73,7 @@ public struct OutputWriter: Sendable {
             try AtomicFile.write(PNG.encode(preview, file: stem + ".preview.png"), to: previewFile, durability: .deferred)
         }
         if pipeline.file.outputs.report {
-            try FileManager.default.createDirectory(at: thumbnail.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try BatchRunner.createFolder(thumbnail.deletingLastPathComponent())
             let small = Self.annotate(outcome.image, result: result, labelMap: outcome.labelMap, side: Self.thumbnailSide)
             try AtomicFile.write(JPEG.encode(small, quality: 80, file: thumbnail.path), to: thumbnail, durability: .deferred)
         }

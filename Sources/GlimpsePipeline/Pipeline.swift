@@ -49,17 +49,43 @@ public struct Pipeline: Sendable {
     /// Builds every stage of `file`; construction failures (unreadable weights, bad layer
     /// name, ...) are collected into one `PipelineFileError` with each stage's line.
     public init(_ file: PipelineFile) throws {
+        let (built, problems) = Pipeline.setUp(file.stages, file: file.path)
+        guard problems.isEmpty else { throw PipelineFileError(file: file.path, problems: problems) }
+        self.init(file, built: built)
+    }
+
+    /// Reads, validates and builds the pipeline file at `path`. Type errors (`max: "x"`) and
+    /// set-up errors of the stages that did validate (`mode: turbo`, `max: -5`) are reported
+    /// together, in line order, in one `PipelineFileError` (issue 19: they used to come one
+    /// round at a time).
+    public static func load(_ path: String, registry: StageRegistry,
+                            resolve: ((String) -> String?)? = nil) throws -> Pipeline {
+        let draft = try PipelineFile.draft(PipelineFile.readText(path), file: path, registry: registry,
+                                           resolve: resolve ?? PipelineFile.defaultResolver(for: path))
+        let (built, setUpProblems) = setUp(draft.stages, file: path)
+        if let file = draft.file, setUpProblems.isEmpty { return Pipeline(file, built: built) }
+        var problems = (draft.problems + setUpProblems).sorted { $0.line < $1.line }
+        var omitted = draft.omitted
+        if problems.count > PipelineFileError.maximumListed {
+            omitted += problems.count - PipelineFileError.maximumListed
+            problems.removeSubrange(PipelineFileError.maximumListed...)
+        }
+        throw PipelineFileError(file: path, problems: problems, omitted: omitted)
+    }
+
+    /// Every stage constructed, in order, and a problem for each one that cannot be.
+    private static func setUp(_ configurations: [StageConfiguration], file: String) -> ([StageInstance], [PipelineProblem]) {
         var problems = [PipelineProblem]()
         var built = [StageInstance]()
         var context = StageContext()
-        for configuration in file.stages {
+        for configuration in configurations {
             do {
                 let instance = try configuration.conformance.make(configuration.parameters, context)
                 switch instance {
                 case .backbone(let backbone): context.backbone = backbone
                 case .proposer: context.hasProposer = true
                 case .detector(let detector) where detector.needsProposals && !context.hasProposer:
-                    throw StageError(file: file.path, problem: "this detector needs region proposals; add a proposer stage")
+                    throw StageError(file: file, problem: "this detector needs region proposals; add a proposer stage")
                 default: break
                 }
                 precondition(instance.kind == configuration.kind,
@@ -70,7 +96,11 @@ public struct Pipeline: Sendable {
                                                 message: "\(configuration.conformance.name) cannot be set up: \(error)"))
             }
         }
-        guard problems.isEmpty else { throw PipelineFileError(file: file.path, problems: problems) }
+        return (built, problems)
+    }
+
+    /// A pipeline of stages already built from `file`.
+    private init(_ file: PipelineFile, built: [StageInstance]) {
         guard case .decoder(let decoder)? = built.first else {
             preconditionFailure("PipelineFile guarantees a decoder first")
         }

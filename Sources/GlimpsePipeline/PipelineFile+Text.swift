@@ -11,8 +11,8 @@ extension PipelineFile {
 
     /// `data` as text, without a leading byte-order mark; `file` names it in errors.
     /// - Throws: `PipelineFileError` at the first byte that is not part of valid UTF-8.
-    static func text(of data: Data, file: String) throws -> String {
-        let bytes = data.starts(with: byteOrderMark) ? [UInt8](data.dropFirst(byteOrderMark.count)) : [UInt8](data)
+    static func text(of data: [UInt8], file: String) throws -> String {
+        let bytes = data.starts(with: byteOrderMark) ? Array(data.dropFirst(byteOrderMark.count)) : data
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
         var offset = 0

@@ -13,6 +13,7 @@
 //     report: true
 
 import Foundation
+import GlimpseFiles
 import GlimpseSerialization
 import GlimpseStages
 import Yams
@@ -47,6 +48,10 @@ public struct PipelineFile: Sendable {
     /// before Yams sees them (its recursive node builder overflows the stack on deep input).
     public static let maximumNesting = 32
 
+    /// The largest pipeline file read (1 MiB; the shipped ones are under 2 KB). Larger files
+    /// are refused before reading: a 50 MB file of unknown keys took 2.96 GB (issue 19).
+    public static let maximumBytes = 1 << 20
+
     /// The top-level keys a pipeline file may have.
     public static let topLevelKeys = ["name", "description", "stages", "outputs"]
 
@@ -54,11 +59,25 @@ public struct PipelineFile: Sendable {
     /// path (nil when none exists). Throws `PipelineFileError` with every problem found.
     public static func load(_ path: String, registry: StageRegistry,
                             resolve: ((String) -> String?)? = nil) throws -> PipelineFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PipelineFileError(file: path, problems: [PipelineProblem(line: 0, key: "-", message: "cannot read the file")])
+        try parse(readText(path), file: path, registry: registry, resolve: resolve ?? defaultResolver(for: path))
+    }
+
+    /// The text of the pipeline file at `path`, refused over `maximumBytes` before reading.
+    static func readText(_ path: String) throws -> String {
+        let data: [UInt8]
+        do {
+            data = try RegularFile.read(path, maxBytes: maximumBytes)
+        } catch {
+            let message: String
+            if case .tooLarge(let size, _) = error.cause {
+                message = "the file has \(size) bytes, over the limit of \(maximumBytes) for a pipeline file "
+                    + "(the shipped ones are under 2 KB); not read"
+            } else {
+                message = "cannot read the file: \(error.reason)"
+            }
+            throw PipelineFileError(file: path, problems: [PipelineProblem(line: 0, key: "-", message: message)])
         }
-        let resolver = resolve ?? defaultResolver(for: path)
-        return try parse(text(of: data, file: path), file: path, registry: registry, resolve: resolver)
+        return try text(of: data, file: path)
     }
 
     /// Relative paths are tried against the working directory, then the pipeline file's
@@ -79,8 +98,31 @@ public struct PipelineFile: Sendable {
     /// Validates YAML text; `file` names it in errors.
     public static func parse(_ text: String, file: String, registry: StageRegistry,
                              resolve: @escaping (String) -> String?) throws -> PipelineFile {
+        let draft = try self.draft(text, file: file, registry: registry, resolve: resolve)
+        guard let pipelineFile = draft.file else {
+            throw PipelineFileError(file: file, problems: draft.problems, omitted: draft.omitted)
+        }
+        return pipelineFile
+    }
+
+    /// What validation found: the file when it has no problem, else the problems and the stages
+    /// that did validate (so that `Pipeline.load` can set those up and report every problem at once).
+    struct Draft {
+        var file: PipelineFile?
+        var stages: [StageConfiguration]
+        var problems: [PipelineProblem]
+        var omitted: Int
+    }
+
+    /// Validates YAML text, collecting problems; throws only when the text cannot be read as a
+    /// pipeline file at all (too deep, not YAML, not a mapping).
+    static func draft(_ text: String, file: String, registry: StageRegistry,
+                      resolve: @escaping (String) -> String?) throws -> Draft {
         var problems = [PipelineProblem]()
+        var omitted = 0
         func problem(_ node: Node?, _ key: String, _ message: String) {
+            // The list is capped so that a huge file of mistakes cannot flood the terminal.
+            guard problems.count < PipelineFileError.maximumListed else { omitted += 1; return }
             problems.append(PipelineProblem(line: node?.mark?.line ?? 0, key: key, message: message))
         }
         if let line = PipelineNesting.firstLine(deeperThan: maximumNesting, in: text) {
@@ -148,10 +190,11 @@ public struct PipelineFile: Sendable {
         if !stages.contains(where: { $0.kind == .decoder }), problems.isEmpty {
             problem(root, "stages.decoder", "missing; decoders are \(registry.names(for: .decoder).joined(separator: ", "))")
         }
-        guard problems.isEmpty else { throw PipelineFileError(file: file, problems: problems) }
         stages.sort { $0.kind < $1.kind }
-        return PipelineFile(path: file, name: name, stages: stages, outputs: outputs,
-                            fingerprint: fingerprint(text, stages: stages))
+        guard problems.isEmpty else { return Draft(file: nil, stages: stages, problems: problems, omitted: omitted) }
+        return Draft(file: PipelineFile(path: file, name: name, stages: stages, outputs: outputs,
+                                        fingerprint: fingerprint(text, stages: stages)),
+                     stages: stages, problems: [], omitted: 0)
     }
 
     /// FNV-1a 64 of the file's text and of the bytes of every file parameter (weights, labels),
@@ -255,12 +298,32 @@ public struct PipelineFile: Sendable {
             if !plain || tag.hasSuffix(":str") { return .string(scalar.string) }
         case .file:
             guard !plain || tag.hasSuffix(":str") else { break }
-            if let found = resolve(scalar.string) { return .string(found) }
+            if let found = resolve(scalar.string) {
+                // A folder (or FIFO) given as weights reached the loader as Foundation's
+                // "error 256" (issue 19); name what it is here instead.
+                var info = stat()
+                if stat(found, &info) == 0, let kind = fileKind(info.st_mode) {
+                    problem(node, key, "\(kind), not a file: \(scalar.string)")
+                    return nil
+                }
+                return .string(found)
+            }
             problem(node, key, "no such file: \(scalar.string)")
             return nil
         }
         problem(node, key, "expected \(type == .file ? "a file path" : type.rawValue), found \"\(scalar.string)\"")
         return nil
+    }
+
+    /// nil for a regular file, else what `mode` names.
+    private static func fileKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a folder"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        default: return "a device"
+        }
     }
 
     private static func yamlLine(_ error: YamlError) -> Int {

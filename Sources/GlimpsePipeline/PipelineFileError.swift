@@ -23,17 +23,26 @@ public struct PipelineProblem: Sendable, Equatable, CustomStringConvertible {
 public struct PipelineFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The pipeline file.
     public var file: String
-    /// The problems, in file order.
+    /// The problems, in file order, at most `maximumListed`.
     public var problems: [PipelineProblem]
+    /// How many more problems were found but not listed.
+    public var omitted: Int
+
+    /// The most problems listed; the rest are counted (a 50 MB file of unknown keys printed
+    /// 4.46 million lines, issue 19).
+    public static let maximumListed = 100
 
     /// Creates the error.
-    public init(file: String, problems: [PipelineProblem]) {
+    public init(file: String, problems: [PipelineProblem], omitted: Int = 0) {
         self.file = file
         self.problems = problems
+        self.omitted = omitted
     }
 
-    /// One line per problem: "FILE:LINE: KEY: MESSAGE".
+    /// One line per problem: "FILE:LINE: KEY: MESSAGE", then "FILE: N more problems not listed".
     public var description: String {
-        problems.map { "\(file):\($0.line): \($0.key): \($0.message)" }.joined(separator: "\n")
+        let lines = problems.map { "\(file):\($0.line): \($0.key): \($0.message)" }
+        return (lines + (omitted > 0 ? ["\(file): \(omitted) more problem\(omitted == 1 ? "" : "s") not listed"] : []))
+            .joined(separator: "\n")
     }
 }

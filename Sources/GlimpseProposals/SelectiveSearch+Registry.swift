@@ -5,7 +5,7 @@
 import GlimpseStages
 
 extension SelectiveSearch {
-    /// The registry entry: `mode`, `max`, `seed`, `color_spaces`, `ks`, `similarities`, `sigma`, `min_size`.
+    /// The registry entry: `mode`, `max`, `seed`, `color_spaces`, `ks`, `similarities`, `sigma`, `min_size`, `memory_mb`.
     public static let registryEntry = Conformance(
         kind: .proposer, name: conformanceName, summary: "selective search (Uijlings et al. 2013)",
         parameters: [
@@ -17,6 +17,7 @@ extension SelectiveSearch {
             ParameterSpec("similarities", .string, help: "comma list of C/T/S/F combinations such as CTSF (overrides mode)"),
             ParameterSpec("sigma", .float, help: "Gaussian smoothing before segmentation"),
             ParameterSpec("min_size", .int, help: "smallest segment in pixels (default k)"),
+            ParameterSpec("memory_mb", .int, help: "most working memory per image in MiB, larger images refused (default 2048)"),
         ]
     ) { parameters in
         var options = [String: String]()

@@ -37,9 +37,24 @@ public struct SelectiveSearch: RegionProposer {
         try propose(in: input.image)
     }
 
+    /// The memory selective search needs besides the image, whatever its thread count: one
+    /// colour space in flight at `bytesPerPixel`, plus the 60 MB measured at start (the README's
+    /// bound; docs/proposals.md). Double, so that no image size can overflow it.
+    public static func workingBytes(width: Int, height: Int) -> Double {
+        Double(bytesPerPixel) * Double(width) * Double(height) + 60 * 1_048_576
+    }
+
     /// Proposals best first, at most `parameters.maxProposals`; `score` is the ranking value.
+    /// - Throws: `SelectiveSearchError` before allocating anything when the image needs more
+    ///   than `parameters.memoryBudgetMiB` (a 10000x10000 PNG needs about 8 GB).
     public func propose(in image: Image) throws -> [BoundingBox] {
-        ProposalRanking.rank(hierarchies(of: image), seed: parameters.seed, maxProposals: parameters.maxProposals)
+        let needed = SelectiveSearch.workingBytes(width: image.width, height: image.height)
+        let budget = Double(parameters.memoryBudgetMiB) * 1_048_576
+        if needed > budget {
+            throw SelectiveSearchError(width: image.width, height: image.height, neededBytes: needed,
+                                       budgetMiB: parameters.memoryBudgetMiB)
+        }
+        return ProposalRanking.rank(hierarchies(of: image), seed: parameters.seed, maxProposals: parameters.maxProposals)
     }
 
     /// Every strategy's hierarchy (boxes in creation order), in `parameters.strategies` order.

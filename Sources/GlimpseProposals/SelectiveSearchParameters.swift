@@ -54,6 +54,9 @@ public struct SelectiveSearchParameters: Sendable, Equatable {
     public var sigma: Float
     /// Minimum region size in pixels (nil: k, scaled down on images under 500x375; see `minimumSize`).
     public var minSize: Int?
+    /// The most working memory one image may need, in MiB; larger images are refused before
+    /// anything is allocated for them (`SelectiveSearch.workingBytes`).
+    public var memoryBudgetMiB: Int = 2048
 
     /// Parameters of a mode with its defaults.
     public init(mode: Mode = .fast, maxProposals: Int = 2000, seed: UInt64 = 0, threads: Int? = nil) {
@@ -116,50 +119,56 @@ public struct SelectiveSearchParameters: Sendable, Equatable {
 
     /// Parameters from a pipeline file's string options: `mode`, `max`, `seed`, `threads`,
     /// `color_spaces` (comma list of rgb, hsv, lab, rgi, i, h), `ks` (comma list),
-    /// `similarities` (comma list of C/T/S/F names such as CTSF), `sigma`, `min_size`.
-    /// Throws `StageError` naming `file` for an unknown key or a bad value.
+    /// `similarities` (comma list of C/T/S/F names such as CTSF), `sigma`, `min_size`,
+    /// `memory_mb`. Throws one `StageError` naming `file` and every unknown key or bad value
+    /// (joined by "; "), so all of them are fixed in one round.
     public init(options: [String: String], file: String) throws {
-        func bad(_ key: String, _ value: String, _ why: String) -> StageError {
-            StageError(file: file, problem: "selective-search option \(key)=\(value): \(why)")
+        var problems = [String]()
+        func bad(_ key: String, _ value: String, _ why: String) {
+            problems.append("selective-search option \(key)=\(value): \(why)")
         }
         var p = SelectiveSearchParameters()
         for (key, value) in options.sorted(by: { $0.key < $1.key }) {
             let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             switch key {
             case "mode":
-                guard let mode = Mode(rawValue: value) else { throw bad(key, value, "must be single, fast or quality") }
+                guard let mode = Mode(rawValue: value) else { bad(key, value, "must be single, fast or quality"); continue }
                 p.mode = mode
             case "max":
-                guard let n = Int(value), n >= 1 else { throw bad(key, value, "must be a positive integer") }
+                guard let n = Int(value), n >= 1 else { bad(key, value, "must be a positive integer"); continue }
                 p.maxProposals = n
             case "seed":
-                guard let n = UInt64(value) else { throw bad(key, value, "must be a non-negative integer") }
+                guard let n = UInt64(value) else { bad(key, value, "must be a non-negative integer"); continue }
                 p.seed = n
             case "threads":
-                guard let n = Int(value), n >= 1 else { throw bad(key, value, "must be a positive integer") }
+                guard let n = Int(value), n >= 1 else { bad(key, value, "must be a positive integer"); continue }
                 p.threads = n
             case "color_spaces":
                 let spaces = list.compactMap { ProposalColorSpace(rawValue: $0.lowercased()) }
-                guard !list.isEmpty, spaces.count == list.count else { throw bad(key, value, "must list rgb, hsv, lab, rgi, i or h") }
+                guard !list.isEmpty, spaces.count == list.count else { bad(key, value, "must list rgb, hsv, lab, rgi, i or h"); continue }
                 p.colorSpaces = spaces
             case "ks":
                 let ks = list.compactMap { Float($0) }.filter { $0 >= 0 }
-                guard !list.isEmpty, ks.count == list.count else { throw bad(key, value, "must list non-negative numbers") }
+                guard !list.isEmpty, ks.count == list.count else { bad(key, value, "must list non-negative numbers"); continue }
                 p.ks = ks
             case "similarities":
                 let sims = list.compactMap { SimilarityMeasures(name: $0) }
-                guard !list.isEmpty, sims.count == list.count else { throw bad(key, value, "must list combinations of C, T, S, F") }
+                guard !list.isEmpty, sims.count == list.count else { bad(key, value, "must list combinations of C, T, S, F"); continue }
                 p.similarities = sims
             case "sigma":
-                guard let s = Float(value), s >= 0 else { throw bad(key, value, "must be a non-negative number") }
+                guard let s = Float(value), s >= 0 else { bad(key, value, "must be a non-negative number"); continue }
                 p.sigma = s
             case "min_size":
-                guard let n = Int(value), n >= 0 else { throw bad(key, value, "must be a non-negative integer") }
+                guard let n = Int(value), n >= 0 else { bad(key, value, "must be a non-negative integer"); continue }
                 p.minSize = n
+            case "memory_mb":
+                guard let n = Int(value), n >= 1 else { bad(key, value, "must be a positive integer"); continue }
+                p.memoryBudgetMiB = n
             default:
-                throw StageError(file: file, problem: "selective-search has no option \(key)")
+                problems.append("selective-search has no option \(key)")
             }
         }
+        guard problems.isEmpty else { throw StageError(file: file, problem: problems.joined(separator: "; ")) }
         self = p
     }
 }

@@ -63,6 +63,16 @@ public final class ProgressReporter {
     /// Prints a line that stays (ending any bar line first).
     public func log(_ message: String) {
         guard style != .quiet else { return }
+        write(message)
+    }
+
+    /// Prints a failure line, even when quiet: `--quiet` silences progress, never the news
+    /// that an input failed (a run could exit 1 with an empty standard error, issue 19).
+    public func failure(_ message: String) {
+        write(message)
+    }
+
+    private func write(_ message: String) {
         if style == .bar && lineLength > 0 {
             FileHandle.standardError.write("\n".data(using: .utf8)!)
             lineLength = 0

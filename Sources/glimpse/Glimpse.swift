@@ -17,7 +17,9 @@ struct Glimpse: ParsableCommand {
                       CaptionCommand.self])
 
     /// Parses and runs like ArgumentParser's default `main`, except that a usage error exits
-    /// with status 2 (not 64), so every command reads 0 ok, 1 failed inputs, 2 usage.
+    /// with status 2 (not 64), so every command reads 0 ok, 1 failed inputs, 2 usage, and that
+    /// every message on standard error goes through `printError`: ArgumentParser's own messages
+    /// quote the arguments, which may hold terminal escape sequences (issue 19).
     ///
     /// Under `mpirun` (docs/distributed.md) MPI starts before anything else and ends after the
     /// command; a rank that fails prints its error prefixed with its rank and aborts the whole job
@@ -39,7 +41,11 @@ struct Glimpse: ParsableCommand {
                 printError(fullMessage(for: error))
                 Foundation.exit(2)
             }
-            exit(withError: error)
+            // --help and --version (status 0) print our own text on standard output
+            if code == .success { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            Foundation.exit(code.rawValue)
         }
         world?.finalize()
     }

@@ -82,8 +82,16 @@ struct ImageCommand: ParsableCommand {
         @Flag(help: "Keep the stored pixel order instead of applying the EXIF orientation.")
         var ignoreOrientation = false
 
+        @Option(help: "The largest width x height to decode.")
+        var pixelBudget = 100_000_000
+
+        @Option(help: "The most memory the resize may allocate, in MiB (its Float row pass and the output); larger resizes are refused before allocating.")
+        var memoryBudget = 1024
+
         mutating func validate() throws {
             guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1-100.") }
+            guard pixelBudget > 0 else { throw ValidationError("--pixel-budget must be positive.") }
+            guard memoryBudget > 0 else { throw ValidationError("--memory-budget must be positive.") }
             if let resize { _ = try parseSize(resize) }
             guard ImageFormat.forWriting(path: output) != nil else {
                 throw ValidationError("Cannot tell the output format from '\(output)'; use .png, .jpg or .jpeg.")
@@ -91,9 +99,19 @@ struct ImageCommand: ParsableCommand {
         }
 
         func run() throws {
-            var image = try ImageFile.read(input, options: DecodeOptions(applyOrientation: !ignoreOrientation))
+            var image = try ImageFile.read(input, options: DecodeOptions(pixelBudget: pixelBudget, applyOrientation: !ignoreOrientation))
             if let resize {
                 let (width, height) = try parseSize(resize)
+                // Checked before the resize allocates anything (issue 19, defect 9).
+                let needed = Image.resizeBytes(width: image.width, height: image.height, channels: image.channels,
+                                               newWidth: width, newHeight: height)
+                let mebibyte = Double(1 << 20)
+                if needed > Double(memoryBudget) * mebibyte {
+                    printError("error: \(input): resizing \(image.width)x\(image.height) (\(image.channels) channels) to "
+                        + "\(width)x\(height) needs about \(String(format: "%.0f", needed / mebibyte)) MiB, over the memory budget "
+                        + "of \(memoryBudget) MiB (--memory-budget); nothing was written")
+                    throw ExitCode(1)
+                }
                 image = image.resized(width: width, height: height)
             }
             try ImageFile.write(image, to: output, quality: quality)
@@ -139,8 +157,11 @@ struct AugmentCommand: ParsableCommand {
         let pipeline = try AugmentationPipeline(spec: ops)
         let image = try ImageFile.read(input)
         let labelMap = try labels.map { try ImageFile.readLabelMap($0) }
-        if let labelMap, labelMap.width != image.width || labelMap.height != image.height {
-            throw ValidationError("The label map is \(labelMap.width)x\(labelMap.height) but the image is \(image.width)x\(image.height).")
+        if let labelMap, let labels, labelMap.width != image.width || labelMap.height != image.height {
+            // an error in the files, not in the command line: no usage text under it
+            printError("error: \(labels): the label map is \(labelMap.width)x\(labelMap.height) but the image \(input) "
+                + "is \(image.width)x\(image.height)")
+            throw ExitCode(1)
         }
         let result = pipeline.apply(AnnotatedImage(image: image, labels: labelMap), seed: seed)
         let picture = result.labels.map { result.image.annotated(labels: $0) } ?? result.image
@@ -149,12 +170,12 @@ struct AugmentCommand: ParsableCommand {
     }
 }
 
-/// "WIDTHxHEIGHT" -> (width, height), both positive.
+/// "WIDTHxHEIGHT" -> (width, height), both positive; whether that size fits in memory is the
+/// memory budget's question, asked once the input's size is known.
 private func parseSize(_ text: String) throws -> (Int, Int) {
-    let parts = text.lowercased().split(separator: "x")
-    guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]), width > 0, height > 0,
-          width <= 65_535, height <= 65_535 else {
-        throw ValidationError("Size '\(text)' is not WIDTHxHEIGHT with positive numbers.")
+    let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+    guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]), width > 0, height > 0 else {
+        throw ValidationError("Size '\(text)' is not WIDTHxHEIGHT with positive whole numbers.")
     }
     return (width, height)
 }

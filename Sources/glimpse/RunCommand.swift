@@ -33,7 +33,7 @@ struct RunCommand: ParsableCommand {
     var jobs: Int?
     @Flag(help: "Skip inputs the ledger records as done with the same content and pipeline file.")
     var resume = false
-    @Flag(help: "No progress output.")
+    @Flag(help: "No progress output (failed inputs are still listed on standard error).")
     var quiet = false
     @Flag(help: "List the registered conformances of every stage and exit.")
     var listConformances = false
@@ -65,11 +65,10 @@ struct RunCommand: ParsableCommand {
         Compute.setThreads(1)
         let pipeline: Pipeline
         do {
-            let file = try PipelineFile.load(pipelinePath, registry: .standard) { candidate in
+            pipeline = try Pipeline.load(pipelinePath, registry: .standard) { candidate in
                 PipelineFile.defaultResolver(for: pipelinePath)(candidate)
                     ?? Optional(ProjectPaths.resolve(candidate)).flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
             }
-            pipeline = try Pipeline(file)
         } catch let error as PipelineFileError {
             printError("error: pipeline file \(error.file):\n\(error)")
             throw ExitCode(2)
@@ -94,8 +93,9 @@ struct RunCommand: ParsableCommand {
         do {
             summary = try runner.run(afterLock: { world?.barrier() }) { entry, counts in
                 if entry.status == .failed {
-                    // the other ranks' reporters are quiet: their failures go to stderr with the rank
-                    if world?.isRoot ?? true { progress.log("failed: \(entry.error ?? entry.path)") } else if !quiet { printError("failed: \(entry.error ?? entry.path)") }
+                    // --quiet never hides a failure; the other ranks' reporters are quiet, so
+                    // their failures go to stderr prefixed with the rank
+                    if world?.isRoot ?? true { progress.failure("failed: \(entry.error ?? entry.path)") } else { printError("failed: \(entry.error ?? entry.path)") }
                 }
                 let done = counts.ok + counts.failed + counts.skipped
                 progress.update(label: "run", done: done, total: counts.total,

@@ -18,6 +18,17 @@ import Testing
         #expect(try Gzip.decompress(joined, maxOutputSize: 1 << 20) == a + b)
     }
 
+    /// `prefix` inflates only the bytes asked for (what IDX uses to read a header first).
+    @Test func prefixInflatesOnlyTheBytesAskedFor() throws {
+        let original = patternBytes(50_000)
+        let compressed = Gzip.compress(original)
+        #expect(try Gzip.prefix(compressed, count: 1024) == Array(original.prefix(1024)))
+        #expect(try Gzip.prefix(compressed, count: 0) == [])
+        #expect(try Gzip.prefix(Gzip.compress([1, 2, 3]), count: 1024) == [1, 2, 3], "fewer when the stream is shorter")
+        let error = #expect(throws: GzipError.self) { try Gzip.prefix([1, 2, 3], count: 4, file: "x.gz") }
+        #expect(error?.cause == .notGzip(found: [1, 2, 3]))
+    }
+
     @Test func outputLimitIsEnforced() throws {
         let original = [UInt8](repeating: 0, count: 100_000)
         let compressed = Gzip.compress(original)

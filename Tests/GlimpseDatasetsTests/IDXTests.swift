@@ -92,8 +92,23 @@ import Testing
     }
 
     @Test func decompressedSizeLimit() throws {
+        // refused from the header's dimensions, before the data is inflated
         let path = try writeFile(Gzip.compress(IDX.encode(images)), named: "i", in: directory)
         let error = #expect(throws: IDXError.self) { try IDX.read(path: path, maxBytes: 20) }
-        #expect(error?.cause == .gzip(.outputTooLarge(limit: 20)))
+        #expect(error?.cause == .tooLarge(dimensions: [3, 4, 5], bytes: 76, limit: 20))
+    }
+
+    /// Issue 19, item 9: a small .gz whose header implies 1,008 bytes but which inflates to 20 MB
+    /// was refused only after inflating all of it (1.05 GB for the 235 KB of a real bomb).
+    @Test func aGzipBombIsRefusedAtTheSizeItsHeaderImplies() throws {
+        let header: [UInt8] = [0, 0, 8, 1, 0, 0, 0x03, 0xE8]  // labels, [1000]
+        let bomb = Gzip.compress(header + [UInt8](repeating: 0, count: 20_000_000), level: 9)
+        #expect(bomb.count < 100_000)
+        let error = try readError(bomb, expectedMagic: IDX.labelsMagic)
+        #expect(error?.cause == .inflatesBeyondHeader(dimensions: [1000], bytes: 1008), "\(String(describing: error))")
+        #expect(error?.description.contains("gzip bomb") == true)
+        // a header whose dimensions are over the limit is refused before inflating anything
+        let huge = Gzip.compress([0, 0, 8, 3, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0] + [UInt8](repeating: 0, count: 100))
+        #expect(try readError(huge)?.cause == .tooLarge(dimensions: [65536, 256, 256], bytes: 16 + (1 << 32), limit: IDX.defaultMaxBytes))
     }
 }

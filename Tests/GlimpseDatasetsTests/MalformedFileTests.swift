@@ -38,6 +38,14 @@ struct MalformedFileTests {
          "segmentation.counts", .invalidValue),
         (#"{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "segmentation": [[1, 2, 3, 4, 1e300, 6]]}"#,
          "segmentation[0]", .invalidValue),
+        // Found by Fuzz/parsers (coco): an RLE size that is not a whole number in Int's range
+        // trapped in Int(_:) instead of being refused (issue 19).
+        (#"{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "segmentation": {"size": [1e300, 64], "counts": []}}"#,
+         "segmentation.size", .invalidValue),
+        (#"{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "segmentation": {"size": [48.5, 64], "counts": []}}"#,
+         "segmentation.size", .invalidValue),
+        (#"{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "segmentation": {"size": [-1e19, 64], "counts": []}}"#,
+         "segmentation.size", .invalidValue),
     ]
 
     @Test(arguments: cocoCases.indices)

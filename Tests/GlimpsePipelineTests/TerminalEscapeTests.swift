@@ -28,4 +28,23 @@ struct TerminalEscapeTests {
         #expect(!run.stderr.unicodeScalars.contains("\u{1B}"), "raw ESC on stderr")
         #expect(run.stderr.contains("cl\\u{1B}[2Jx"), "\(run.stderr)")
     }
+
+    /// ArgumentParser's own messages quote the arguments (an unknown option, a bad value) and
+    /// errors thrown from a command's `run` were printed by ArgumentParser unescaped.
+    @Test(arguments: [
+        ["image", "info", "x.png", "--evil\u{1B}]0;owned\u{07}"],
+        ["run", "--jobs", "x\u{1B}[2J"],
+        ["image", "convert", "no\u{1B}[2Jsuch.png", "out.png"],
+        ["evil\u{1B}[2J"],
+    ])
+    func argumentParserMessagesAreEscaped(arguments: [String]) throws {
+        let work = try PipelineFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let run = try PipelineFixtures.glimpse(arguments, in: work)
+        #expect(run.status != 0)
+        #expect(!run.stderr.isEmpty)
+        #expect(!run.stderr.unicodeScalars.contains("\u{1B}") && !run.stderr.unicodeScalars.contains("\u{07}"),
+                "raw control characters on stderr: \(run.stderr.debugDescription)")
+        #expect(run.stderr.contains("\\u{1B}"), "\(run.stderr)")
+    }
 }
