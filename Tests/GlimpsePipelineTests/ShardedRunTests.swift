@@ -59,7 +59,9 @@ import Testing
     func aKilledShardedRunResumesInOneProcess() throws {
         let work = try PipelineFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
-        let count = 300
+        // enough images that rank 1 is still at work when it is found and killed (300 were done
+        // before the kill landed on an idle machine)
+        let count = 1200
         try RunCommandTests.manyImages(count: count, in: work)
         let full = try PipelineFixtures.glimpse(["run", "cheap.yaml", "many", "-o", "full", "--quiet"], in: work)
         #expect(full.status == 0, "\(full.stderr)")
