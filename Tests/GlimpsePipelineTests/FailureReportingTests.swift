@@ -52,4 +52,36 @@ struct FailureReportingTests {
         #expect(report.contains("Permission denied"))
         #expect(ledger.filter { $0["status"] as? String == "ok" }.count == 2)
     }
+
+    /// `glimpse run ARGUMENTS` in `work` as an unprivileged user (root writes anywhere): through
+    /// `setpriv` as nobody when the tests run as root.
+    static func runUnprivileged(_ arguments: [String], in work: URL) throws -> GlimpseRun {
+        let glimpse = try PipelineFixtures.glimpseExecutable()
+        guard getuid() == 0 else { return try GlimpseProcess.run(program: glimpse, arguments, in: work) }
+        return try GlimpseProcess.run(program: URL(fileURLWithPath: "/usr/bin/setpriv"),
+                                      ["--reuid=65534", "--regid=65534", "--clear-groups", glimpse.path] + arguments, in: work)
+    }
+
+    /// Issue 19, defect 11: a non-writable `-o` (the folder itself, or the folder it is to be made
+    /// in) is one line naming the folder and "Permission denied", never Foundation's `Code=512`.
+    @Test(arguments: ["locked", "locked/out"])
+    func aNonWritableOutputFolderIsNamedWithTheCause(output: String) throws {
+        let work = try PipelineFixtures.temporaryFolder()
+        defer {
+            chmod(work.appendingPathComponent("locked").path, 0o755)
+            try? FileManager.default.removeItem(at: work)
+        }
+        try RunCommandTests.manyImages(count: 2, in: work)
+        let locked = work.appendingPathComponent("locked")
+        try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: false)
+        #expect(chmod(locked.path, 0o555) == 0)
+        #expect(chmod(work.path, 0o777) == 0)
+        let run = try Self.runUnprivileged(["run", "cheap.yaml", "many", "-o", output, "--quiet"], in: work)
+        #expect(run.status != 0, "\(run.stderr)")
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains(locked.path) && run.stderr.contains("Permission denied"), "\(run.stderr)")
+        #expect(!run.stderr.contains("Code="), "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: locked.path).isEmpty)
+    }
 }
