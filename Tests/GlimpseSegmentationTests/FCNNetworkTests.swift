@@ -99,7 +99,11 @@ struct FCNNetworkTests {
             }
             // 0.05: Float32 central differences with a step of 1e-2 through the whole net; one CI
             // run measured 0.032 where the others stayed below 0.03 (the threads' summation order).
-            #expect(errors.max()! <= 0.05, "\(variant.rawValue) \(name): relative errors \(errors.map { String(format: "%.3f", $0) })")
+            // One of the nine may exceed it: a step that straddles a ReLU or max switch (rounding
+            // decides which, e.g. 0.060 for one conv3.weight entry of fcn-16s among eight <= 0.001
+            // in one CI run); a wrong pullback is off by O(1) at most entries, not at one.
+            let outliers = errors.filter { $0 > 0.05 }.count
+            #expect(outliers <= 1, "\(variant.rawValue) \(name): relative errors \(errors.map { String(format: "%.3f", $0) })")
         }
     }
 
