@@ -85,7 +85,7 @@ import Testing
             if text.split(separator: "\n").count >= 20 { break }
             usleep(2_000)
         }
-        let rank1 = DataParallelProcesses.descendant(of: process.processIdentifier, rank: 1)
+        let rank1 = MPIRankProcess.descendant(of: process.processIdentifier, rank: 1)
         #expect(rank1 != nil, "no rank 1 found")
         if let rank1 { kill(rank1, SIGKILL) }
         let killed = Date()
@@ -110,23 +110,5 @@ import Testing
         #expect(Set(actual.keys) == Set(expected.keys))
         let different = expected.keys.filter { actual[$0] != expected[$0] }.sorted()
         #expect(different.isEmpty, "differ: \(different.prefix(5))")
-    }
-}
-
-/// Finds an `mpirun` job's ranks among its descendants.
-enum DataParallelProcesses {
-    /// The process below `parent` whose environment says it is Open MPI rank `rank`.
-    static func descendant(of parent: Int32, rank: Int) -> Int32? {
-        var queue = [parent]
-        while let pid = queue.popLast() {
-            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-            for child in children.split(separator: " ").compactMap({ Int32($0) }) {
-                let environment = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/environ"))) ?? Data()
-                let entries = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-                if entries.contains("OMPI_COMM_WORLD_RANK=\(rank)") { return child }
-                queue.append(child)
-            }
-        }
-        return nil
     }
 }

@@ -173,7 +173,7 @@ import Testing
             Thread.sleep(forTimeInterval: 0.05)
         }
         Thread.sleep(forTimeInterval: 0.3)
-        let rank1 = Self.descendant(of: process.processIdentifier, rank: 1)
+        let rank1 = MPIRankProcess.descendant(of: process.processIdentifier, rank: 1)
         #expect(rank1 != nil, "no rank 1 found")
         if let rank1 { kill(rank1, SIGKILL) }
         let killed = Date()
@@ -190,20 +190,5 @@ import Testing
         let resumed = try Self.mpirun(2, arguments + ["--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Self.losses(work.appendingPathComponent("w.safetensors")).count == 3)
-    }
-
-    /// The process below `parent` whose environment says it is Open MPI rank `rank`.
-    static func descendant(of parent: Int32, rank: Int) -> Int32? {
-        var queue = [parent]
-        while let pid = queue.popLast() {
-            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-            for child in children.split(separator: " ").compactMap({ Int32($0) }) {
-                let environment = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/environ"))) ?? Data()
-                let entries = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-                if entries.contains("OMPI_COMM_WORLD_RANK=\(rank)") { return child }
-                queue.append(child)
-            }
-        }
-        return nil
     }
 }
