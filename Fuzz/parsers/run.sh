@@ -18,17 +18,25 @@ mkdir -p $OUT/findings
 # One instrumented build of the modules the harness imports (GlimpseRegistry depends on all of
 # them, Yams included). Library targets only: nothing is linked here.
 echo "== building the instrumented modules (swift build --target GlimpseRegistry)"
-# Known limit: the Swift objects SwiftPM builds this way carry no coverage counters (objdump -h
-# shows no __sancov sections, while `swiftc -sanitize=fuzzer` on one file does), and adding
-# -Xswiftc -sanitize-coverage=edge gives trace-pc-guard, which this libFuzzer refuses. So the
-# fuzzer's feedback comes from the harness and libyaml only; the mutations still reach the
-# parsers (the coco crash was found that way). Building the modules with swiftc directly, as
-# Fuzz/imaging does, would give full coverage: not done yet.
-swift build -c release --build-path $SPM --sanitize fuzzer --sanitize address --target GlimpseRegistry >$OUT/build.log 2>&1 \
+# Two swiftc quirks (6.3.1) would otherwise leave the Swift objects without coverage counters (no
+# __sancov sections; the fuzzer's feedback then comes from the harness and libyaml only):
+#  - SwiftPM passes `-sanitize=fuzzer -sanitize=address` as two flags, and swiftc keeps only the
+#    last one for the Swift code (clang adds them up for the C targets). A trailing
+#    `-sanitize=fuzzer,address` names both in one flag, so it wins and keeps both.
+#  - multi-threaded whole-module optimisation (`-num-threads 2`, SwiftPM's default on 2 cores)
+#    instruments only the first file's object; `-num-threads 0` gives one object per module.
+# The script checks that every Swift module object has counters before it fuzzes.
+swift build -c release --build-path $SPM --sanitize fuzzer --sanitize address --target GlimpseRegistry \
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -num-threads -Xswiftc 0 >$OUT/build.log 2>&1 \
   || { tail -20 $OUT/build.log; exit 2; }
 BIN=$SPM/release
 OBJECTS=$(find $BIN/ -path '*.build/*' -name '*.o' | grep -v -e '/glimpse.build/' -e '/glimpse-bench.build/' -e 'Tests.build/' -e 'TestSupport.build/' | sort)
-INCLUDES="-I $BIN/Modules -I $BIN -I Sources/CBLAS -I Sources/CMalloc -I Sources/CZlib -I Sources/CPNG -I Sources/CJPEG -I Sources/CFileSystem"
+for object in $OBJECTS; do
+  if ! objdump -h "$object" | grep -q __sancov_cntrs; then
+    echo "no coverage counters in $object: the fuzzer would run blind there"; exit 2
+  fi
+done
+INCLUDES="-I $BIN/Modules -I $BIN -I Sources/CBLAS -I Sources/CMalloc -I Sources/CZlib -I Sources/CPNG -I Sources/CJPEG -I Sources/CFileSystem -I Sources/CMPI $(pkg-config --cflags-only-I mpi-c)"
 YAML_INCLUDE=$(ls -d $SPM/checkouts/Yams/Sources/CYaml/include 2>/dev/null || ls -d .build/checkouts/Yams/Sources/CYaml/include)
 
 status=0
@@ -36,7 +44,7 @@ for target in $TARGETS; do
   upper=$(echo $target | tr a-z A-Z)
   echo "== $target: linking"
   swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name FuzzParsers -D FUZZ_$upper $INCLUDES -I $YAML_INCLUDE \
-    Fuzz/parsers/FuzzParsers.swift $OBJECTS -lopenblas -lpng -ljpeg -lz -o $OUT/fuzz-$target 2>$OUT/link-$target.log \
+    Fuzz/parsers/FuzzParsers.swift $OBJECTS -lopenblas -lpng -ljpeg -lz $(pkg-config --libs mpi-c) -o $OUT/fuzz-$target 2>$OUT/link-$target.log \
     || { tail -20 $OUT/link-$target.log; exit 2; }
   corpus=$OUT/corpus-$target
   mkdir -p $corpus

@@ -123,6 +123,25 @@ struct MalformedFileTests {
         }
     }
 
+    /// Bytes that are not UTF-8 in a tag name, an attribute or the text: FoundationXML's parser
+    /// trapped on the tag name (a finding of `Fuzz/parsers/run.sh voc`, a Pascal VOC file with
+    /// `<di\xe6fficult/>`), so the reader checks the encoding itself first.
+    @Test(arguments: [
+        "<annotation><di\u{E6}fficult/></annotation>", "<annotation><pose a\u{E6}=\"1\"/></annotation>",
+        "<annotation><pose a=\"\u{E6}\"/></annotation>", "<annotation><name>\u{E6}</name></annotation>",
+    ])
+    func vocThatIsNotUTF8IsRejectedNotATrap(_ template: String) throws {
+        // U+00E6 stands for the lone byte 0xE6, which no UTF-8 text holds
+        var bytes = [UInt8]()
+        for scalar in template.unicodeScalars {
+            bytes.append(contentsOf: scalar.value == 0xE6 ? [0xE6] : Array(String(scalar).utf8))
+        }
+        #expect { try VOCAnnotation.parse(bytes, file: "Annotations/b.xml") } throws: {
+            let e = $0 as? DatasetError
+            return e?.kind == .syntax && e?.file == "Annotations/b.xml" && "\(e!)".contains("UTF-8")
+        }
+    }
+
     @Test func vocSyntaxErrorAndUnknownClassAreRejected() throws {
         #expect { try VOCAnnotation.parse(Array("<annotation><size>".utf8), file: "x.xml") } throws: {
             ($0 as? DatasetError)?.kind == .syntax && ($0 as? DatasetError)?.file == "x.xml"
