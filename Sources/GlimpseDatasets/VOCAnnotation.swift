@@ -10,9 +10,6 @@
 // ("bndbox.xmax") for a missing or non-numeric field, an inverted box or one outside the size.
 
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import GlimpseSerialization
 
 /// One <object> of a VOC annotation.
