@@ -62,3 +62,44 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Elements per chunk when `parallelMap` and `parallelZipMap` split a tensor among the compute
+    /// threads: below twice this, one thread does it all (the hand-off would cost more).
+    static let parallelChunkElements = 1 << 16
+
+    /// `map` with the elements split into contiguous chunks among `Compute.threads` threads; the
+    /// result is the same as `map`'s, element for element (each element is transformed alone).
+    @inlinable
+    public func parallelMap(_ transform: (Float) -> Float) -> Tensor {
+        Tensor(uninitializedShape: shape) { out in
+            withUnsafeBufferPointer { x in
+                Compute.parallelChunks(x.count, chunks: Tensor.elementChunks(x.count)) { _, range in
+                    for i in range { out[i] = transform(x[i]) }
+                }
+            }
+        }
+    }
+
+    /// `zipMap` with the elements split into contiguous chunks among `Compute.threads` threads; the
+    /// result is the same as `zipMap`'s, element for element.
+    @inlinable
+    public func parallelZipMap(_ other: Tensor, _ combine: (Float, Float) -> Float) -> Tensor {
+        precondition(shape == other.shape, "parallelZipMap: shapes \(shape) and \(other.shape) differ")
+        return Tensor(uninitializedShape: shape) { out in
+            withUnsafeBufferPointer { x in
+                other.withUnsafeBufferPointer { y in
+                    Compute.parallelChunks(x.count, chunks: Tensor.elementChunks(x.count)) { _, range in
+                        for i in range { out[i] = combine(x[i], y[i]) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The chunk count for an element-wise pass over `count` elements: 1 when small or on one thread.
+    @usableFromInline
+    static func elementChunks(_ count: Int) -> Int {
+        Compute.threads == 1 || count < 2 * parallelChunkElements ? 1 : Swift.min(Compute.chunkCount(for: count), count / parallelChunkElements)
+    }
+}

@@ -80,4 +80,16 @@ struct TensorTests {
         let variance = normals.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(normals.count)
         #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05)
     }
+
+    /// The threaded element-wise passes give `map`'s and `zipMap`'s results element for element,
+    /// on a tensor large enough to be split (and on a small one, done in one piece).
+    @Test(arguments: [300_001, 1_000])
+    func parallelMapsEqualTheSerialOnes(count: Int) {
+        var random = SeededGenerator(seed: 5)
+        let a = Tensor(shape: [count]) { _ in random.nextNormal() }
+        let b = Tensor(shape: [count]) { _ in random.nextNormal() }
+        #expect(a.parallelMap { $0 > 0 ? $0 : 0 }.scalars == a.map { $0 > 0 ? $0 : 0 }.scalars)
+        #expect(a.parallelZipMap(b) { $1 > 0 ? $0 : 0 }.scalars == a.zipMap(b) { $1 > 0 ? $0 : 0 }.scalars)
+        #expect(a.parallelMap { $0 * 2 }.shape == [count])
+    }
 }
