@@ -13,8 +13,7 @@
 // the way darknet's deconvolutional layer reuses the convolution's GEMMs.
 //
 // Per image n (the columns are recomputed in each kernel: they stay in L2 cache, and storing
-// them for a whole batch would cost more memory traffic than recomputing them; small images are
-// taken a group at a time, side by side in one GEMM, see ImageGroups.swift):
+// them for a whole batch would cost more memory traffic than recomputing them):
 //   forward         columns = im2col(x[n])       [C*kH*kW, OH*OW]
 //                   y[n] = w * columns + b       [O, OH*OW], written straight into NCHW
 //   weightGradient  dw^T += columns * dy[n]^T    [C*kH*kW, O] (transposed: OpenBLAS runs this shape
@@ -78,44 +77,23 @@ public enum Convolution {
         // Fewer images than threads (one image, FCN's case): the threads share each image's GEMM
         // by output pixels instead, when there are enough of them to pay for the hand-off.
         let splitColumns = n < Compute.threads && pixels >= 4096
-        // Small images go through the GEMM in groups side by side (ImageGroups.swift).
-        let groupSize = splitColumns || isPointwise ? 1 : ImageGroups.size(pixels: pixels)
         return Tensor(uninitializedShape: [n, o, g.outHeight, g.outWidth]) { out in
             input.withUnsafeBufferPointer { x in
                 augmented.withUnsafeBufferPointer { w in
                     Compute.parallelChunks(n) { _, images in
-                        if isPointwise {
-                            for image in images {
-                                let dst = out.baseAddress! + image * o * pixels
-                                gemmByColumns(m: o, pixels: pixels, k: patch, a: w.baseAddress!, b: x.baseAddress! + image * g.imageSize,
-                                              c: dst, split: splitColumns)
-                                if let bias { addChannelBias(bias, to: dst, channels: o, pixels: pixels) }
-                            }
-                            return
-                        }
-                        let width = min(groupSize, images.count) * pixels
-                        var columns = [Float](repeating: 1, count: k * width)
-                        var product = [Float](repeating: 0, count: groupSize > 1 ? o * width : 0)
+                        var columns = isPointwise ? [] : [Float](repeating: 1, count: k * pixels)
                         columns.withUnsafeMutableBufferPointer { col in
-                            product.withUnsafeMutableBufferPointer { prod in
-                                ImageGroups.forEach(images, size: groupSize) { group in
-                                    // columns [k, group.count * pixels]: rows 0..<patch the patches of
-                                    // the group's images side by side, row `patch` (if any) all ones.
-                                    let stride = group.count * pixels
-                                    if k > patch { (col.baseAddress! + patch * stride).update(repeating: 1, count: stride) }
-                                    for (slot, image) in group.enumerated() {
-                                        Im2col.unfold(g, image: x.baseAddress! + image * g.imageSize,
-                                                      columns: col.baseAddress! + slot * pixels, rowStride: stride)
-                                    }
-                                    let dst = out.baseAddress! + group.lowerBound * o * pixels
-                                    if group.count == 1 {
-                                        gemmByColumns(m: o, pixels: pixels, k: k, a: w.baseAddress!, b: col.baseAddress!, c: dst,
-                                                      split: splitColumns)
-                                    } else {
-                                        BLAS.gemm(m: o, n: stride, k: k, a: w.baseAddress!, lda: k, b: col.baseAddress!, ldb: stride,
-                                                  c: prod.baseAddress!, ldc: stride)
-                                        ImageGroups.scatter(prod.baseAddress!, count: group.count, rows: o, pixels: pixels, into: dst)
-                                    }
+                            for image in images {
+                                let src = x.baseAddress! + image * g.imageSize
+                                let dst = out.baseAddress! + image * o * pixels
+                                if isPointwise {
+                                    gemmByColumns(m: o, pixels: pixels, k: patch, a: w.baseAddress!, b: src, c: dst, split: splitColumns)
+                                    if let bias { addChannelBias(bias, to: dst, channels: o, pixels: pixels) }
+                                } else {
+                                    // Rows 0..<patch are the patches; row `patch` (if any) stays all ones.
+                                    Im2col.unfold(g, image: src, columns: col.baseAddress!)
+                                    gemmByColumns(m: o, pixels: pixels, k: k, a: w.baseAddress!, b: col.baseAddress!, c: dst,
+                                                  split: splitColumns)
                                 }
                             }
                         }

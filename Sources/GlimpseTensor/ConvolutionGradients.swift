@@ -34,10 +34,7 @@ extension Convolution {
                            padY: kh - 1 - g.padY, padX: kw - 1 - g.padX)
             : nil
         let matrix = dyGeometry == nil ? weight : flippedTransposed(weight)
-        // The GEMM's columns per image, and its rows: dy unfolded (convolution) or dcolumns (col2im).
-        let pixels = dyGeometry?.outPixels ?? g.outPixels
-        let rows = dyGeometry?.patchSize ?? g.patchSize
-        let groupSize = ImageGroups.size(pixels: pixels)  // small images side by side (ImageGroups.swift)
+        let scratchSize = dyGeometry.map { $0.patchSize * $0.outPixels } ?? g.patchSize * g.outPixels
         let shape = [n, g.channels, g.height, g.width]
         // The convolution writes every element; col2im adds into zeros.
         var dx = dyGeometry == nil ? Tensor(zeros: shape) : Tensor(uninitializedShape: shape) { _ in }
@@ -45,45 +42,24 @@ extension Convolution {
             matrix.withUnsafeBufferPointer { w in
                 dx.withUnsafeMutableBufferPointer { dxp in
                     Compute.parallelChunks(n) { _, images in
-                        let width = min(groupSize, images.count) * pixels
-                        var columns = [Float](repeating: 0, count: rows * width)
-                        // the group's dx (convolution) or dy (col2im) side by side
-                        let sideRows = dyGeometry == nil ? o : g.channels
-                        var sideBySide = [Float](repeating: 0, count: groupSize > 1 ? sideRows * width : 0)
+                        var columns = [Float](repeating: 0, count: scratchSize)
                         columns.withUnsafeMutableBufferPointer { col in
-                            sideBySide.withUnsafeMutableBufferPointer { side in
-                                ImageGroups.forEach(images, size: groupSize) { group in
-                                    let stride = group.count * pixels
-                                    let grad = dyp.baseAddress! + group.lowerBound * o * g.outPixels
-                                    let target = dxp.baseAddress! + group.lowerBound * g.imageSize
-                                    if let dyGeometry {
-                                        // dx [C, count*H*W] = flipped [C, O*kH*kW] x unfold(dy) [O*kH*kW, count*H*W]
-                                        for slot in 0..<group.count {
-                                            Im2col.unfold(dyGeometry, image: grad + slot * o * g.outPixels,
-                                                          columns: col.baseAddress! + slot * pixels, rowStride: stride)
-                                        }
-                                        BLAS.gemm(m: g.channels, n: stride, k: dyGeometry.patchSize,
-                                                  a: w.baseAddress!, lda: dyGeometry.patchSize,
-                                                  b: col.baseAddress!, ldb: stride,
-                                                  c: group.count == 1 ? target : side.baseAddress!, ldc: stride)
-                                        if group.count > 1 {
-                                            ImageGroups.scatter(side.baseAddress!, count: group.count, rows: g.channels,
-                                                                pixels: pixels, into: target)
-                                        }
-                                    } else {
-                                        // dcolumns [C*kH*kW, count*OH*OW] = weight^T x dy [O, count*OH*OW], then col2im
-                                        if group.count > 1 {
-                                            ImageGroups.gather(grad, count: group.count, rows: o, pixels: pixels, into: side.baseAddress!)
-                                        }
-                                        BLAS.gemm(transposeA: true, m: g.patchSize, n: stride, k: o,
-                                                  a: w.baseAddress!, lda: g.patchSize,
-                                                  b: group.count == 1 ? grad : UnsafePointer(side.baseAddress!), ldb: stride,
-                                                  c: col.baseAddress!, ldc: stride)
-                                        for slot in 0..<group.count {
-                                            Im2col.fold(g, columns: col.baseAddress! + slot * pixels,
-                                                        image: target + slot * g.imageSize, rowStride: stride)
-                                        }
-                                    }
+                            for image in images {
+                                let grad = dyp.baseAddress! + image * o * g.outPixels
+                                let target = dxp.baseAddress! + image * g.imageSize
+                                if let dyGeometry {
+                                    // dx[n] [C, H*W] = flipped [C, O*kH*kW] x unfold(dy[n]) [O*kH*kW, H*W]
+                                    Im2col.unfold(dyGeometry, image: grad, columns: col.baseAddress!)
+                                    BLAS.gemm(m: g.channels, n: g.height * g.width, k: dyGeometry.patchSize,
+                                              a: w.baseAddress!, lda: dyGeometry.patchSize,
+                                              b: col.baseAddress!, ldb: dyGeometry.outPixels,
+                                              c: target, ldc: g.height * g.width)
+                                } else {
+                                    // dcolumns [C*kH*kW, OH*OW] = weight^T x dy[n], then col2im
+                                    BLAS.gemm(transposeA: true, m: g.patchSize, n: g.outPixels, k: o,
+                                              a: w.baseAddress!, lda: g.patchSize, b: grad, ldb: g.outPixels,
+                                              c: col.baseAddress!, ldc: g.outPixels)
+                                    Im2col.fold(g, columns: col.baseAddress!, image: target)
                                 }
                             }
                         }
@@ -122,43 +98,25 @@ extension Convolution {
                 weightGradients.withUnsafeMutableBufferPointer { dwAll in
                     biasGradients.withUnsafeMutableBufferPointer { dbAll in
                         Compute.parallelChunks(n, chunks: workers) { worker, images in
-                            // Rows 0..<patch: the patches of a group of images side by side
-                            // (ImageGroups.swift); row `patch` (if any): ones.
-                            let groupSize = ImageGroups.size(pixels: pixels)
-                            let width = min(groupSize, images.count) * pixels
-                            var columns = [Float](repeating: 1, count: computesWeight ? rowsK * width : 0)
-                            var gathered = [Float](repeating: 0, count: computesWeight && groupSize > 1 ? o * width : 0)
+                            // Rows 0..<patch are the patches; row `patch` (if any) stays all ones.
+                            var columns = [Float](repeating: 1, count: computesWeight ? rowsK * pixels : 0)
                             columns.withUnsafeMutableBufferPointer { col in
-                                gathered.withUnsafeMutableBufferPointer { side in
-                                    guard computesWeight else {
-                                        for image in images {
-                                            let grad = dyp.baseAddress! + image * o * pixels
-                                            let db = dbAll.baseAddress! + worker * o
-                                            for c in 0..<o {
-                                                var sum: Float = 0
-                                                let row = grad + c * pixels
-                                                for i in 0..<pixels { sum += row[i] }
-                                                db[c] += sum
-                                            }
-                                        }
-                                        return
-                                    }
-                                    ImageGroups.forEach(images, size: groupSize) { group in
-                                        let stride = group.count * pixels
-                                        if fusedBias { (col.baseAddress! + patch * stride).update(repeating: 1, count: stride) }
-                                        for (slot, image) in group.enumerated() {
-                                            Im2col.unfold(g, image: x.baseAddress! + image * g.imageSize,
-                                                          columns: col.baseAddress! + slot * pixels, rowStride: stride)
-                                        }
-                                        let grad = dyp.baseAddress! + group.lowerBound * o * pixels
-                                        if group.count > 1 {
-                                            ImageGroups.gather(grad, count: group.count, rows: o, pixels: pixels, into: side.baseAddress!)
-                                        }
-                                        // dWeight^T [rowsK, O] += columns [rowsK, count*pixels] x dy^T
-                                        BLAS.gemm(transposeB: true, m: rowsK, n: o, k: stride,
-                                                  a: col.baseAddress!, lda: stride,
-                                                  b: group.count == 1 ? grad : UnsafePointer(side.baseAddress!), ldb: stride,
+                                for image in images {
+                                    let grad = dyp.baseAddress! + image * o * pixels
+                                    if computesWeight {
+                                        // dWeight^T [rowsK, O] += columns [rowsK, pixels] x dy[n]^T
+                                        Im2col.unfold(g, image: x.baseAddress! + image * g.imageSize, columns: col.baseAddress!)
+                                        BLAS.gemm(transposeB: true, m: rowsK, n: o, k: pixels,
+                                                  a: col.baseAddress!, lda: pixels, b: grad, ldb: pixels,
                                                   beta: 1, c: dwAll.baseAddress! + worker * rowsK * o, ldc: o)
+                                    } else {
+                                        let db = dbAll.baseAddress! + worker * o
+                                        for c in 0..<o {
+                                            var sum: Float = 0
+                                            let row = grad + c * pixels
+                                            for i in 0..<pixels { sum += row[i] }
+                                            db[c] += sum
+                                        }
                                     }
                                 }
                             }

@@ -92,15 +92,7 @@ public enum Im2col {
     }
 
     /// Fast unfold: `image` `[C, H, W]` to `columns` `[C*kH*kW, outH*outW]`, row segments copied whole.
-    ///
-    /// `rowStride` (default `outH*outW`) is the distance between the starts of consecutive column
-    /// rows: with a larger one, several images unfold side by side into one wider matrix
-    /// `[C*kH*kW, rowStride]`, image `b`'s columns starting at `b * outH*outW`, for one GEMM over
-    /// them all. The elements between a row's `outH*outW` and `rowStride` are left untouched.
-    public static func unfold(_ g: ConvGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>,
-                              rowStride: Int? = nil) {
-        let rowStride = rowStride ?? g.outPixels
-        precondition(rowStride >= g.outPixels, "Im2col.unfold: row stride \(rowStride) below \(g.outPixels) pixels")
+    public static func unfold(_ g: ConvGeometry, image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (g.outHeight, g.outWidth)
         let (sy, sx) = (g.strideY, g.strideX)
         var dst = columns
@@ -150,7 +142,7 @@ public enum Im2col {
                             }
                         }
                     }
-                    dst += rowStride
+                    dst += oh * ow
                 }
             }
         }
@@ -201,13 +193,7 @@ public enum Im2col {
     }
 
     /// Fast fold: adds `columns` `[C*kH*kW, outH*outW]` into `image` `[C, H, W]` (which it does not clear).
-    ///
-    /// `rowStride` (default `outH*outW`) is the distance between the starts of consecutive column
-    /// rows, as in `unfold`: one image's part of a matrix several images wide.
-    public static func fold(_ g: ConvGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>,
-                            rowStride: Int? = nil) {
-        let rowStride = rowStride ?? g.outPixels
-        precondition(rowStride >= g.outPixels, "Im2col.fold: row stride \(rowStride) below \(g.outPixels) pixels")
+    public static func fold(_ g: ConvGeometry, columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (g.outHeight, g.outWidth)
         let (sy, sx) = (g.strideY, g.strideX)
         var src = columns
@@ -228,7 +214,7 @@ public enum Im2col {
                             }
                         }
                     }
-                    src += rowStride
+                    src += oh * ow
                 }
             }
         }

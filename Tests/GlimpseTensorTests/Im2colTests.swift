@@ -41,41 +41,6 @@ struct Im2colTests {
         for (a, b) in zip(fast, naive) { #expect(abs(a - b) < 1e-5) }
     }
 
-    /// With a row stride, each row lands at its own offset of a wider matrix (several images side
-    /// by side) and the elements between rows stay untouched; fold reads the same layout back.
-    @Test(arguments: geometries)
-    func stridedUnfoldAndFoldMatchNaive(_ g: ConvGeometry) {
-        var random = SeededGenerator(seed: 3)
-        let image = (0..<g.imageSize).map { _ in random.nextNormal() }
-        let (offset, stride) = (g.outPixels + 3, 3 * g.outPixels + 5)  // the second of three images, plus slack
-        var naive = [Float](repeating: .nan, count: g.patchSize * g.outPixels)
-        var wide = [Float](repeating: 7, count: g.patchSize * stride + offset)
-        image.withUnsafeBufferPointer { x in
-            naive.withUnsafeMutableBufferPointer { Im2col.naiveUnfold(g, image: x.baseAddress!, columns: $0.baseAddress!) }
-            wide.withUnsafeMutableBufferPointer {
-                Im2col.unfold(g, image: x.baseAddress!, columns: $0.baseAddress! + offset, rowStride: stride)
-            }
-        }
-        for row in 0..<g.patchSize {
-            #expect(Array(wide[(offset + row * stride)..<(offset + row * stride + g.outPixels)])
-                == Array(naive[(row * g.outPixels)..<((row + 1) * g.outPixels)]), "row \(row)")
-        }
-        // Everything outside the rows' own pixels is untouched.
-        var untouched = Set(0..<wide.count)
-        for row in 0..<g.patchSize { untouched.subtract((offset + row * stride)..<(offset + row * stride + g.outPixels)) }
-        #expect(untouched.allSatisfy { wide[$0] == 7 })
-        // fold of the wide layout = naive fold of the compact one.
-        var fast = [Float](repeating: 0.5, count: g.imageSize)
-        var reference = [Float](repeating: 0.5, count: g.imageSize)
-        wide.withUnsafeBufferPointer { c in
-            fast.withUnsafeMutableBufferPointer { Im2col.fold(g, columns: c.baseAddress! + offset, image: $0.baseAddress!, rowStride: stride) }
-        }
-        naive.withUnsafeBufferPointer { c in
-            reference.withUnsafeMutableBufferPointer { Im2col.naiveFold(g, columns: c.baseAddress!, image: $0.baseAddress!) }
-        }
-        for (a, b) in zip(fast, reference) { #expect(abs(a - b) < 1e-5) }
-    }
-
     /// The inline copies unfold uses for short rows: every length up to past the library-call
     /// cut-off, at unaligned offsets, and nothing written beyond `count`.
     @Test func shortCopiesCopyExactlyCountFloats() {
