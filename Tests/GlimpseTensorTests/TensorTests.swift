@@ -81,15 +81,15 @@ struct TensorTests {
         #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05)
     }
 
-    /// The threaded element-wise passes give `map`'s and `zipMap`'s results element for element,
-    /// on a tensor large enough to be split (and on a small one, done in one piece).
+    /// The threaded ReLU passes give the serial `map`'s and `zipMap`'s results element for
+    /// element, on a tensor large enough to be split (and on a small one, done in one piece).
     @Test(arguments: [300_001, 1_000])
-    func parallelMapsEqualTheSerialOnes(count: Int) {
+    func threadedReLUPassesEqualTheSerialOnes(count: Int) {
         var random = SeededGenerator(seed: 5)
-        let a = Tensor(shape: [count]) { _ in random.nextNormal() }
-        let b = Tensor(shape: [count]) { _ in random.nextNormal() }
-        #expect(a.parallelMap { $0 > 0 ? $0 : 0 }.scalars == a.map { $0 > 0 ? $0 : 0 }.scalars)
-        #expect(a.parallelZipMap(b) { $1 > 0 ? $0 : 0 }.scalars == a.zipMap(b) { $1 > 0 ? $0 : 0 }.scalars)
-        #expect(a.parallelMap { $0 * 2 }.shape == [count])
+        let a = Tensor(shape: [3, count]) { _ in random.nextNormal() }
+        let b = Tensor(shape: [3, count]) { _ in random.nextNormal() }
+        #expect(a.rectified().scalars == a.map { $0 > 0 ? $0 : 0 }.scalars && a.rectified().shape == [3, count])
+        #expect(a.passedWherePositive(b).scalars == a.zipMap(b) { $1 > 0 ? $0 : 0 }.scalars)
+        #expect(a.rectified().scalars.contains(0) && a.rectified().scalars.allSatisfy { $0 >= 0 })
     }
 }

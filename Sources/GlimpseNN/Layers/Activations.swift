@@ -9,12 +9,12 @@ public struct ReLU: Layer {
     public init() {}
 
     /// Inference, any shape (large tensors are split among the compute threads).
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.parallelMap { $0 > 0 ? $0 : 0 } }
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.rectified() }
 
     /// Training forward; the pullback passes gradients where the output is positive.
     public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let output = self(input)
-        return (output, { dy, _ in dy.parallelZipMap(output) { g, y in y > 0 ? g : 0 } })
+        return (output, { dy, _ in dy.passedWherePositive(output) })
     }
 }
 
