@@ -128,14 +128,12 @@ public enum Im2col {
                     } else {
                         for oy in y0..<y1 {
                             let out = dst + oy * ow
-                            // Rows are short here (a padded layer's 14-16 pixels): inline copies, not
-                            // a library call per row.
-                            if x0 > 0 { shortCopy(zeros: out, count: x0) }
-                            if x1 < ow { shortCopy(zeros: out + x1, count: ow - x1) }
+                            if x0 > 0 { out.update(repeating: 0, count: x0) }
+                            if x1 < ow { (out + x1).update(repeating: 0, count: ow - x1) }
                             if x1 > x0 {
                                 let src = plane + (oy * sy - g.padY + ky) * g.width + (x0 * sx - g.padX + kx)
                                 if sx == 1 {
-                                    shortCopy(from: src, to: out + x0, count: x1 - x0)
+                                    (out + x0).update(from: src, count: x1 - x0)
                                 } else {
                                     for i in 0..<(x1 - x0) { out[x0 + i] = src[i * sx] }
                                 }
@@ -146,50 +144,6 @@ public enum Im2col {
                 }
             }
         }
-    }
-
-    /// Copies `count` floats from `source` to `destination` (not overlapping) with vector loads and
-    /// stores, no library call: for the short rows of `unfold`, where a `memmove` call per row of
-    /// 14 floats cost more than the copy (long rows go to `update(from:count:)`).
-    @inline(__always)
-    static func shortCopy(from source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
-        if count > 64 { destination.update(from: source, count: count); return }
-        var i = 0
-        let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(destination))
-        while i + 16 <= count {
-            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self), toByteOffset: 4 * i, as: SIMD16<Float>.self)
-            i += 16
-        }
-        if i + 8 <= count {
-            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), toByteOffset: 4 * i, as: SIMD8<Float>.self)
-            i += 8
-        }
-        if i + 4 <= count {
-            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self), toByteOffset: 4 * i, as: SIMD4<Float>.self)
-            i += 4
-        }
-        if i < count { destination[i] = source[i] }
-        if i + 1 < count { destination[i + 1] = source[i + 1] }
-        if i + 2 < count { destination[i + 2] = source[i + 2] }
-    }
-
-    /// Sets `count` floats at `destination` to zero, inline for short runs like `shortCopy`.
-    @inline(__always)
-    static func shortCopy(zeros destination: UnsafeMutablePointer<Float>, count: Int) {
-        if count > 64 { destination.update(repeating: 0, count: count); return }
-        var i = 0
-        let to = UnsafeMutableRawPointer(destination)
-        while i + 8 <= count {
-            to.storeBytes(of: SIMD8<Float>(repeating: 0), toByteOffset: 4 * i, as: SIMD8<Float>.self)
-            i += 8
-        }
-        if i + 4 <= count {
-            to.storeBytes(of: SIMD4<Float>(repeating: 0), toByteOffset: 4 * i, as: SIMD4<Float>.self)
-            i += 4
-        }
-        if i < count { destination[i] = 0 }
-        if i + 1 < count { destination[i + 1] = 0 }
-        if i + 2 < count { destination[i + 2] = 0 }
     }
 
     /// Fast fold: adds `columns` `[C*kH*kW, outH*outW]` into `image` `[C, H, W]` (which it does not clear).

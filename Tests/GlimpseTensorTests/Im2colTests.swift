@@ -1,6 +1,6 @@
 // The fast im2col/col2im kernels against the naive reference, over many geometries.
 
-@testable import GlimpseTensor
+import GlimpseTensor
 import Testing
 
 @Suite("im2col")
@@ -39,24 +39,6 @@ struct Im2colTests {
             naive.withUnsafeMutableBufferPointer { Im2col.naiveFold(g, columns: c.baseAddress!, image: $0.baseAddress!) }
         }
         for (a, b) in zip(fast, naive) { #expect(abs(a - b) < 1e-5) }
-    }
-
-    /// The inline copies unfold uses for short rows: every length up to past the library-call
-    /// cut-off, at unaligned offsets, and nothing written beyond `count`.
-    @Test func shortCopiesCopyExactlyCountFloats() {
-        let source = (0..<80).map { Float($0) + 0.5 }
-        for count in 0...70 {
-            var copied = [Float](repeating: -1, count: 80)
-            var zeroed = [Float](repeating: -1, count: 80)
-            source.withUnsafeBufferPointer { s in
-                copied.withUnsafeMutableBufferPointer { Im2col.shortCopy(from: s.baseAddress! + 3, to: $0.baseAddress! + 1, count: count) }
-            }
-            zeroed.withUnsafeMutableBufferPointer { Im2col.shortCopy(zeros: $0.baseAddress! + 1, count: count) }
-            #expect(Array(copied[1..<(1 + count)]) == Array(source[3..<(3 + count)]), "count \(count)")
-            #expect(copied[0] == -1 && copied[(1 + count)...].allSatisfy { $0 == -1 }, "count \(count)")
-            #expect(zeroed[1..<(1 + count)].allSatisfy { $0 == 0 } && zeroed[0] == -1
-                && zeroed[(1 + count)...].allSatisfy { $0 == -1 }, "count \(count)")
-        }
     }
 
     @Test func outputSizeFormula() {

@@ -80,16 +80,4 @@ struct TensorTests {
         let variance = normals.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(normals.count)
         #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05)
     }
-
-    /// The threaded ReLU passes give the serial `map`'s and `zipMap`'s results element for
-    /// element, on a tensor large enough to be split (and on a small one, done in one piece).
-    @Test(arguments: [300_001, 1_000])
-    func threadedReLUPassesEqualTheSerialOnes(count: Int) {
-        var random = SeededGenerator(seed: 5)
-        let a = Tensor(shape: [3, count]) { _ in random.nextNormal() }
-        let b = Tensor(shape: [3, count]) { _ in random.nextNormal() }
-        #expect(a.rectified().scalars == a.map { $0 > 0 ? $0 : 0 }.scalars && a.rectified().shape == [3, count])
-        #expect(a.passedWherePositive(b).scalars == a.zipMap(b) { $1 > 0 ? $0 : 0 }.scalars)
-        #expect(a.rectified().scalars.contains(0) && a.rectified().scalars.allSatisfy { $0 >= 0 })
-    }
 }

@@ -8,13 +8,13 @@ public struct ReLU: Layer {
     /// Creates the layer.
     public init() {}
 
-    /// Inference, any shape (large tensors are split among the compute threads).
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.rectified() }
+    /// Inference, any shape.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.map { $0 > 0 ? $0 : 0 } }
 
     /// Training forward; the pullback passes gradients where the output is positive.
     public mutating func forward(_ input: Tensor, context: inout ForwardContext) -> (output: Tensor, pullback: Pullback) {
         let output = self(input)
-        return (output, { dy, _ in dy.passedWherePositive(output) })
+        return (output, { dy, _ in dy.zipMap(output) { g, y in y > 0 ? g : 0 } })
     }
 }
 

@@ -116,20 +116,15 @@ public struct MaxPool2D: Layer {
         let inputShape = input.shape
         return (output, { dy, _ in
             precondition(dy.shape == output.shape, "MaxPool2D: output gradient \(dy.shape) does not match \(output.shape)")
-            // Each window's winner lies in the window's own plane, so planes are split among the
-            // threads; each chunk clears its planes of dx and adds its gradients in index order.
-            let planes = inputShape[0] * inputShape[1]
-            let (inPlane, outPlane) = (inputShape[2] * inputShape[3], dy.count / max(planes, 1))
-            return Tensor(uninitializedShape: inputShape) { dxp in
+            var dx = Tensor(zeros: inputShape)
+            dx.withUnsafeMutableBufferPointer { dxp in
                 dy.withUnsafeBufferPointer { dyp in
                     winners.withUnsafeBufferPointer { win in
-                        Compute.parallelChunks(planes) { _, range in
-                            (dxp.baseAddress! + range.lowerBound * inPlane).update(repeating: 0, count: range.count * inPlane)
-                            for i in (range.lowerBound * outPlane)..<(range.upperBound * outPlane) { dxp[Int(win[i])] += dyp[i] }
-                        }
+                        for i in 0..<dyp.count { dxp[Int(win[i])] += dyp[i] }
                     }
                 }
             }
+            return dx
         })
     }
 }
