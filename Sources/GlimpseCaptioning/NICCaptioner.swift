@@ -121,18 +121,6 @@ public struct NICCaptioner: CaptionDecoder, DomainChecked {
         return captions(features: network.features(ofMaps: features[description.cnnLayer]), count: count)[0]
     }
 
-    /// Up to `count` captions of each of a batch of images from their trunk features, in one
-    /// batched beam search (all beams of all images in one LSTM step); each image's captions are
-    /// those `captions(for:count:)` gives it alone (tested through `glimpse run --batch`).
-    public func captions(for inputs: [StageInput], count: Int) -> [Result<[Caption], any Error>] {
-        guard inputs.count > 1 else { return inputs.map { input in Result { try captions(for: input, count: count) } } }
-        let rows = inputs.map { input -> Tensor in
-            guard let features = input.features else { preconditionFailure("NICCaptioner: no trunk features given") }
-            return network.features(ofMaps: features[description.cnnLayer]).item(0)
-        }
-        return captions(features: Tensor.stack(rows), count: count).map { .success($0) }
-    }
-
     /// Up to `count` captions of each of `images`, best first, in one batched beam search (the
     /// CNN runs `batch` images at a time). Out-of-domain images are decoded too: see `captionsOrVerdicts`.
     public func captions(of images: [Image], count: Int, batch: Int = 32) -> [[Caption]] {

@@ -25,9 +25,9 @@ public protocol CaptionDecoder: BackboneConsumer, Sendable {
     func captions(for input: StageInput, count: Int) throws -> [Caption]
 
     /// `captions(for:count:)` of each of a batch of images, in order: each image's captions or
-    /// its own error (a bad image fails alone), each equal to what that image alone gets.
-    /// Default: one call per image; a decoder that searches many images at once (NIC's batched
-    /// beam search) overrides it.
+    /// its own error (a bad image fails alone), each byte for byte what that image alone gets.
+    /// Default: one call per image. (NIC's batched beam search does not qualify: batching its
+    /// LSTM steps moves log-probabilities in the seventh digit, docs/speed.md.)
     func captions(for inputs: [StageInput], count: Int) -> [Result<[Caption], any Error>]
 }
 
