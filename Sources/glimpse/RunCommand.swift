@@ -31,8 +31,8 @@ struct RunCommand: ParsableCommand {
     var output = "out"
     @Option(help: "Images processed at once (default: all cores); each runs single-threaded, so outputs do not depend on it.")
     var jobs: Int?
-    @Option(help: "Images each job gathers into one batch for the network stages (default: 8); closed early at 4 Mpixels of decoded images. Outputs do not depend on it.")
-    var batch = 8
+    @Option(help: "Images each job gathers into one batch for the network stages (default: 1; larger batches measured slower and bigger, docs/speed.md); closed early at 4 Mpixels of decoded images. Outputs do not depend on it.")
+    var batch = 1
     @Flag(help: "Skip inputs the ledger records as done with the same content and pipeline file.")
     var resume = false
     @Flag(help: "No progress output (failed inputs are still listed on standard error).")
