@@ -75,7 +75,9 @@ try:
         for threads in args.threads:
             for spec in args.glimpse:
                 rates.setdefault((spec, threads), []).append(run_glimpse(spec, threads))
+                print(f"# {threads} threads, {spec}: {rates[(spec, threads)][-1]:.1f} images/s", flush=True)
             rates.setdefault(("pytorch", threads), []).append(run_script(threads))
+            print(f"# {threads} threads, PyTorch script: {rates[('pytorch', threads)][-1]:.1f} images/s", flush=True)
 finally:
     shutil.rmtree(work)
 
