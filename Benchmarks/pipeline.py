@@ -11,7 +11,8 @@ machines export and which halve OpenBLAS's speed here, are unset for the measure
   python3 Benchmarks/pipeline.py --pipeline Pipelines/classify.yaml --images 64 --jobs 1 2
   python3 Benchmarks/pipeline.py --pipeline Pipelines/classify.yaml --images 100 1000 --jobs 2
 
-`--glimpse A B` measures several builds side by side on the same copies (for example a
+`--glimpse A B` measures several builds (or one build with different arguments:
+`PATH,--batch,8` adds `--batch 8` to its runs) side by side on the same copies (for example a
 worktree of the previous commit, built the same way), alternating them so both see the same
 machine; `--pipeline P Q` gives each its own pipeline file (an older build reads an older
 format); `--repeat R` runs each R times and prints the median row.
@@ -45,9 +46,10 @@ def measure(binary, work, count, jobs, run):
     """One run: (seconds, peak RSS MiB, per-stage milliseconds summed over the ledger)."""
     out = os.path.join(work, f"out-{jobs}-{run}")
     start = time.monotonic()
-    result = subprocess.run(["/usr/bin/time", "-v", binary, "run",
+    path, *extra = binary.split(",")  # PATH,ARG,ARG...: extra `glimpse run` arguments (--batch,8)
+    result = subprocess.run(["/usr/bin/time", "-v", path, "run",
                              os.path.join(root, pipelines[binary]), os.path.join(work, "in"), "-o", out,
-                             "--quiet", "--jobs", str(jobs)], capture_output=True, text=True, env=environment)
+                             "--quiet", "--jobs", str(jobs)] + extra, capture_output=True, text=True, env=environment)
     seconds = time.monotonic() - start
     assert result.returncode == 0, result.stderr
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
@@ -77,7 +79,7 @@ for count in args.images:
                 whole = sum(totals.values())
                 shares = ", ".join(f"{s} {100 * v / whole:.0f}% ({v / count:.0f} ms)"
                                    for s, v in sorted(totals.items(), key=lambda kv: -kv[1]))
-                label = os.path.relpath(binary, root)
+                label = " ".join([os.path.relpath(binary.split(",")[0], root)] + binary.split(",")[1:])
                 print(f"| {label} | {count} | {jobs} | {seconds:.1f} | {count / seconds:.1f} | {rss:.0f} | {shares} |", flush=True)
     finally:
         shutil.rmtree(work)

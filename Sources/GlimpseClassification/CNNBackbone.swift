@@ -52,6 +52,21 @@ public struct CNNBackbone: Backbone {
                                 imageHeight: image.height, layers: outputs)
     }
 
+    /// The passes of `images` in one network call over the stacked batch `[N, C, S, S]`, split
+    /// back into one `BackboneFeatures` per image (each layer `[1, ...]`). Every layer of the
+    /// network computes each image on its own (a convolution is one GEMM per image), so each
+    /// image's activations are bit for bit those of `features(of:layers:)` alone (tested).
+    public func features(of images: [Image], layers: Set<String>) -> [BackboneFeatures] {
+        guard images.count > 1 else { return images.map { features(of: $0, layers: layers) } }
+        let batch = Tensor.stack(images.map { model.preprocessing.tensor(for: $0).item(0) })
+        let outputs = model.network(batch, outputs: Array(layers))
+        return images.indices.map { n in
+            BackboneFeatures(identity: identity, preprocessing: model.preprocessing, imageWidth: images[n].width,
+                             imageHeight: images[n].height,
+                             layers: outputs.mapValues { $0.items(n..<(n + 1)) })
+        }
+    }
+
     /// `featureLayer`'s activations of one image: `[C]` when pooled, `[C * H * W]` otherwise.
     public func featureVector(_ features: BackboneFeatures) -> [Float] {
         let map = features[featureLayer]

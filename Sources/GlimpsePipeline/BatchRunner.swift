@@ -1,8 +1,12 @@
 // BatchRunner: runs a pipeline over scanned inputs with bounded memory and a fixed output.
 //
-// `jobs` workers each take the next input, read, hash, decode and process it, and write its
-// outputs atomically; only `jobs` images are in memory at once, and at most `window(jobs:)`
-// small finished entries wait to be recorded, so memory does not grow with the input count.
+// `jobs` workers each take the next input, read, hash and decode it, gather up to `batch`
+// decoded images (fewer once they reach `batchPixels`), run the network stages over the batch
+// (`Pipeline.process(batch:)`: one backbone pass over the stacked images, each head stage's
+// batched entry point) and write each image's outputs atomically; only `jobs` batches of images
+// are in memory at once, and at most `window(jobs:batch:)` small finished entries wait to be
+// recorded, so memory does not grow with the input count. Each image's outputs are the same
+// bytes whatever `batch` and `jobs` are (tested); a bad image in a batch fails alone.
 // Entries are recorded (ledger line, progress) in input order whatever order the workers
 // finish in. Outputs depend only on each file's content and
 // the pipeline, never on timing, so a run killed anywhere and resumed ends with the same files.
@@ -30,15 +34,27 @@ public struct BatchOptions: Sendable {
     public var output: URL
     /// Inputs processed at once.
     public var jobs: Int
+    /// Images each worker gathers into one batch for the network stages (1: one image at a time).
+    /// A batch is also closed once its decoded images reach `batchPixels`.
+    public var batch: Int
+    /// The decoded pixels at which a worker closes its batch early, so a batch of large photos
+    /// holds at most this many pixels plus one image's (see `BatchRunner`).
+    public var batchPixels: Int
     /// Whether inputs the ledger records as done (same content hash and pipeline) are skipped.
     public var resume: Bool
     /// This process's part of a sharded run (nil: the whole run).
     public var shard: RunShard?
 
+    /// The default `batchPixels`: 4 Mpixels, sixteen 500 x 500 photos.
+    public static let defaultBatchPixels = 4_000_000
+
     /// Creates options.
-    public init(output: URL, jobs: Int, resume: Bool, shard: RunShard? = nil) {
+    public init(output: URL, jobs: Int, resume: Bool, shard: RunShard? = nil, batch: Int = 1,
+                batchPixels: Int = BatchOptions.defaultBatchPixels) {
         precondition(jobs >= 1, "BatchOptions: jobs must be at least 1")
+        precondition(batch >= 1 && batchPixels >= 1, "BatchOptions: batch and batchPixels must be at least 1")
         (self.output, self.jobs, self.resume, self.shard) = (output, jobs, resume, shard)
+        (self.batch, self.batchPixels) = (batch, batchPixels)
     }
 }
 
@@ -128,13 +144,30 @@ public final class BatchRunner: @unchecked Sendable {
         summary.total = items.count
         var entries = [LedgerEntry?]()
         entries.reserveCapacity(items.count)
-        let state = WorkState(count: items.count, window: Self.window(jobs: options.jobs))
+        let state = WorkState(count: items.count, window: Self.window(jobs: options.jobs, batch: options.batch))
         let group = DispatchGroup()
         for _ in 0..<min(options.jobs, max(1, items.count)) {
             DispatchQueue.global(qos: .userInitiated).async(group: group) {
+                // Decoded images wait here until the batch is full, its pixels reach the cap, or
+                // no input is left; inputs that end before decoding (skipped, failed, resumed,
+                // another rank's) are recorded at once.
+                var held = [Decoded]()
+                var pixels = 0
                 while let index = state.take() {
-                    state.finish(index, self.process(index))
+                    switch self.prepare(index) {
+                    case .finished(let entry):
+                        state.finish(index, entry)
+                    case .decoded(let decoded):
+                        held.append(decoded)
+                        pixels += decoded.image.width * decoded.image.height
+                        if held.count >= self.options.batch || pixels >= self.options.batchPixels {
+                            for (index, entry) in self.finish(held) { state.finish(index, entry) }
+                            held.removeAll()
+                            pixels = 0
+                        }
+                    }
                 }
+                for (index, entry) in self.finish(held) { state.finish(index, entry) }
             }
         }
         // Ledger lines wait until one syncfs covers their outputs (at most every tenth of a second),
@@ -240,11 +273,13 @@ public final class BatchRunner: @unchecked Sendable {
         for name in ledgerPartNames(in: folder) { unlink(folder.appendingPathComponent(name).path) }
     }
 
-    /// How many inputs may be between taken and recorded. Only `jobs` of them hold an image (the
-    /// ones being worked on); the rest are finished ledger entries of a few hundred bytes waiting
-    /// for their turn, so a wide window costs no memory worth counting while it keeps the
-    /// workers busy through a slow `syncfs` on the recording thread.
-    static func window(jobs: Int) -> Int { 64 * jobs }
+    /// How many inputs may be between taken and recorded. Only `jobs` batches of them hold
+    /// images (the ones being gathered or worked on); the rest are finished ledger entries of a
+    /// few hundred bytes waiting for their turn, so a wide window costs no memory worth counting
+    /// while it keeps the workers busy through a slow `syncfs` on the recording thread. It is
+    /// at least twice what the workers can hold, so a worker filling its batch never waits for
+    /// an input another worker holds.
+    static func window(jobs: Int, batch: Int = 1) -> Int { max(64, 2 * batch) * jobs }
 
     /// Creates `folder` and the folders above it as needed; throws `AtomicFileError` naming it
     /// and the system's reason ("create folder: Not a directory" when a file is in the way).
@@ -286,21 +321,38 @@ public final class BatchRunner: @unchecked Sendable {
         }
     }
 
-    /// One input from file to outputs; never throws: every problem becomes a failed entry. Nil
-    /// when the input belongs to another rank of a sharded run.
-    private func process(_ index: Int) -> LedgerEntry? {
+    /// An input read and decoded, waiting for its batch: its entry so far (read and decoder
+    /// timings, hash) and the image.
+    private struct Decoded {
+        var index: Int
+        var entry: LedgerEntry
+        var image: Image
+        var hash: UInt64
+    }
+
+    /// What reading and decoding an input gave: its final entry (nil: another rank's input), or
+    /// a decoded image for the network stages.
+    private enum Prepared {
+        case finished(LedgerEntry?)
+        case decoded(Decoded)
+    }
+
+    /// One input read, hashed and decoded; never throws: every problem becomes a failed entry.
+    /// Finished at once when the input is not an image, cannot be read or decoded, is reused by
+    /// `--resume`, or belongs to another rank of a sharded run (nil entry).
+    private func prepare(_ index: Int) -> Prepared {
         let item = items[index]
-        if let shard = options.shard, shard.rank != 0, item.kind != .image { return nil }
+        if let shard = options.shard, shard.rank != 0, item.kind != .image { return .finished(nil) }
         var entry = LedgerEntry(path: item.path, output: item.stem, hash: "", pipeline: pipeline.file.fingerprint,
                                 status: .failed, error: nil, timings: [:], resumed: nil)
         switch item.kind {
         case .notImage:
             entry.status = .skipped
             entry.error = "not an image: the content is not a format the decoder reads"
-            return entry
+            return .finished(entry)
         case .unreadable(let reason):
             entry.error = "\(item.path): \(reason)"
-            return entry
+            return .finished(entry)
         case .image:
             break
         }
@@ -314,27 +366,47 @@ public final class BatchRunner: @unchecked Sendable {
             let bytes = try ImageFile.bytes(of: item.path)
             let hash = ContentHash.fnv1a64(bytes)
             entry.hash = ContentHash.hex(hash)
-            if let shard = options.shard, !shard.owns(hash: hash) { return nil }
+            if let shard = options.shard, !shard.owns(hash: hash) { return .finished(nil) }
             lap("read")
             if options.resume, let done = previous[item.path], done.status == .ok, done.hash == entry.hash,
                done.pipeline == entry.pipeline, done.output == item.stem, writer.outputsExist(stem: item.stem) {
                 var reused = done
                 reused.resumed = true
-                return reused
+                return .finished(reused)
             }
             let image = try pipeline.decoder.decode(bytes, file: item.path)
             lap("decoder")
-            let outcome = try pipeline.process(image, input: item.path, seed: hash, labelMapPath: writer.labelMapName(stem: item.stem))
-            for (stage, milliseconds) in outcome.timings { entry.timings[stage] = milliseconds }
-            clock = DispatchTime.now().uptimeNanoseconds
-            try writer.writeImageOutputs(outcome, stem: item.stem)
-            lap("write")
-            entry.status = .ok
-            if outcome.result.outOfDomain != nil { entry.outOfDomain = true }
+            return .decoded(Decoded(index: index, entry: entry, image: image, hash: hash))
         } catch {
             entry.error = "\(error)"
+            return .finished(entry)
         }
-        return entry
+    }
+
+    /// The network stages over a batch of decoded inputs (`Pipeline.process(batch:)`), then each
+    /// image's outputs written; an image counts as done (status ok) only once its outputs are
+    /// written. A stage or write that fails for one image fails that image alone.
+    private func finish(_ batch: [Decoded]) -> [(index: Int, entry: LedgerEntry)] {
+        guard !batch.isEmpty else { return [] }
+        let outcomes = pipeline.process(batch: batch.map { decoded in
+            Pipeline.BatchImage(image: decoded.image, input: items[decoded.index].path, seed: decoded.hash,
+                                labelMapPath: writer.labelMapName(stem: items[decoded.index].stem))
+        })
+        return zip(batch, outcomes).map { decoded, outcome in
+            var entry = decoded.entry
+            do {
+                let outcome = try outcome.get()
+                for (stage, milliseconds) in outcome.timings { entry.timings[stage] = milliseconds }
+                let start = DispatchTime.now().uptimeNanoseconds
+                try writer.writeImageOutputs(outcome, stem: items[decoded.index].stem)
+                entry.timings["write"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                entry.status = .ok
+                if outcome.result.outOfDomain != nil { entry.outOfDomain = true }
+            } catch {
+                entry.error = "\(error)"
+            }
+            return (decoded.index, entry)
+        }
     }
 }
 

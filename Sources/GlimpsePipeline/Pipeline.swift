@@ -148,81 +148,142 @@ public struct Pipeline: Sendable {
 
     /// Runs the stages after decoding. `seed` drives the augmenter (the content hash, so the
     /// result does not depend on order or concurrency); `labelMapPath` is recorded in the JSON.
+    /// The same pass as `process(batch:)` over a batch of one.
     public func process(_ decoded: Image, input: String, seed: UInt64, labelMapPath: String) throws -> ImageOutcome {
+        try process(batch: [BatchImage(image: decoded, input: input, seed: seed, labelMapPath: labelMapPath)])[0].get()
+    }
+
+    /// One decoded image of a batch and what its pass needs besides the pixels.
+    public struct BatchImage: Sendable {
+        /// The decoded image.
+        public var image: Image
+        /// The input's path, recorded in the JSON.
+        public var input: String
+        /// The augmenter's seed (the content hash).
+        public var seed: UInt64
+        /// The label map's path, recorded in the JSON.
+        public var labelMapPath: String
+
+        /// Creates a batch entry.
+        public init(image: Image, input: String, seed: UInt64, labelMapPath: String) {
+            (self.image, self.input, self.seed, self.labelMapPath) = (image, input, seed, labelMapPath)
+        }
+    }
+
+    /// Runs the stages after decoding over a batch of images, stage by stage: each backbone runs
+    /// once over all of them (`Backbone.features(of:layers:)` for many images) and each head
+    /// stage gets them together (its batched entry point). Each image's outcome is, byte for
+    /// byte, what it gets alone; a stage that throws for one image fails that image alone (its
+    /// later stages are skipped) and the others go on. Timings: a stage's time over the batch
+    /// (backbone pass, domain checks and the stage itself) is split evenly among the images that
+    /// reached it, so per-stage sums over a run stay the run's time per stage.
+    public func process(batch: [BatchImage]) -> [Result<ImageOutcome, any Error>] {
         let outputs = file.outputs
-        var image = decoded
-        var result = ImageResult(input: input, width: image.width, height: image.height)
-        var timings = [(stage: String, milliseconds: Double)]()
-        var proposals = [BoundingBox]()
-        var labelMap: LabelMap?
-        // each backbone's pass, computed when its first reader runs (and timed under that stage)
-        var computed = [Int: BackboneFeatures]()
+        var images = batch.map(\.image)
+        var results = batch.map { ImageResult(input: $0.input, width: $0.image.width, height: $0.image.height) }
+        var timings = [[(stage: String, milliseconds: Double)]](repeating: [], count: batch.count)
+        var proposals = [[BoundingBox]](repeating: [], count: batch.count)
+        var labelMaps = [LabelMap?](repeating: nil, count: batch.count)
+        var errors = [(any Error)?](repeating: nil, count: batch.count)
+        // each backbone's passes, computed when its first reader runs (and timed under that stage)
+        var computed = [Int: [BackboneFeatures]]()
         for (stageIndex, stage) in stages.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
-            var features: BackboneFeatures?
+            let alive = batch.indices.filter { errors[$0] == nil }
+            guard !alive.isEmpty else { break }
+            var features = [Int: BackboneFeatures]()
             if let pass = passIndex[stageIndex] {
                 if computed[pass] == nil {
-                    computed[pass] = backbonePasses[pass].backbone.features(of: image, layers: backbonePasses[pass].layers)
+                    // every image that reaches the pass's first reader; later readers see the same images or fewer
+                    let passes = backbonePasses[pass].backbone.features(of: alive.map { images[$0] }, layers: backbonePasses[pass].layers)
+                    precondition(passes.count == alive.count, "a backbone returned \(passes.count) passes for \(alive.count) images")
+                    var all = [BackboneFeatures?](repeating: nil, count: batch.count)
+                    for (k, i) in alive.enumerated() { all[i] = passes[k] }
+                    computed[pass] = all.map { $0 ?? passes[0] }  // failed images' slots are never read
                 }
-                features = computed[pass]
+                for i in alive { features[i] = computed[pass]![i] }
             }
-            let input = StageInput(image: image, features: features, proposals: proposals)
+            func input(_ i: Int) -> StageInput { StageInput(image: images[i], features: features[i], proposals: proposals[i]) }
             // A head that finds the image outside its training domain gives no output for it;
             // the image is still a success, with the verdict recorded (docs/pipeline.md).
-            if let verdict = stage.domainChecked?.domainVerdict(input), verdict.outOfDomain {
-                result.outOfDomain = (result.outOfDomain ?? [])
-                    + [OutOfDomainRecord(stage: stage.kind, distance: verdict.distance, threshold: verdict.threshold)]
-                // empty rather than absent: no detections must not fall back to drawing proposals
-                switch stage.kind {
-                case .classifier: result.classes = []
-                case .detector: result.detections = []
-                case .captioner: result.captions = []
-                default: break  // a segmenter leaves no label map and no `segmentation`
+            var running = [Int]()
+            for i in alive {
+                if let verdict = stage.domainChecked?.domainVerdict(input(i)), verdict.outOfDomain {
+                    results[i].outOfDomain = (results[i].outOfDomain ?? [])
+                        + [OutOfDomainRecord(stage: stage.kind, distance: verdict.distance, threshold: verdict.threshold)]
+                    // empty rather than absent: no detections must not fall back to drawing proposals
+                    switch stage.kind {
+                    case .classifier: results[i].classes = []
+                    case .detector: results[i].detections = []
+                    case .captioner: results[i].captions = []
+                    default: break  // a segmenter leaves no label map and no `segmentation`
+                    }
+                } else {
+                    running.append(i)
                 }
-                timings.append((stage.kind.rawValue, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
-                continue
+            }
+            let inputs = running.map(input)
+            /// Applies each image's result of a batched call, or records its error.
+            func each<T>(_ found: [Result<T, any Error>], _ apply: (Int, T) -> Void) {
+                precondition(found.count == running.count, "\(stage.kind.rawValue): \(found.count) results for \(running.count) images")
+                for (k, i) in running.enumerated() {
+                    switch found[k] {
+                    case .success(let value): apply(i, value)
+                    case .failure(let error): errors[i] = error
+                    }
+                }
             }
             switch stage {
             case .decoder:
                 preconditionFailure("one decoder per pipeline")
             case .augmenter(let augmenter):
-                var random = SeededGenerator(seed: seed)
-                image = augmenter.augment(image, random: &random)
-                result.width = image.width
-                result.height = image.height
+                for i in running {
+                    var random = SeededGenerator(seed: batch[i].seed)
+                    images[i] = augmenter.augment(images[i], random: &random)
+                    results[i].width = images[i].width
+                    results[i].height = images[i].height
+                }
             case .backbone(let backbone):
-                if outputs.features, let features { result.features = backbone.featureVector(features) }
+                if outputs.features { for i in running { results[i].features = backbone.featureVector(features[i]!) } }
             case .classifier(let classifier):
-                result.classes = try classifier.classify(input, top: outputs.top)
+                each(running.isEmpty ? [] : classifier.classify(inputs, top: outputs.top)) { i, classes in results[i].classes = classes }
             case .proposer(let proposer):
-                proposals = try proposer.propose(input)
                 let hasDetector = stages.contains { $0.kind == .detector }
-                if outputs.proposals || !hasDetector {
-                    result.proposals = proposals.prefix(outputs.maxProposals).enumerated().map { rank, box in
-                        var unlabelled = box
-                        unlabelled.label = 0
-                        return BoxRecord(unlabelled, category: "object", score: 1 / Float(1 + rank))
+                each(running.isEmpty ? [] : proposer.propose(inputs)) { i, boxes in
+                    proposals[i] = boxes
+                    if outputs.proposals || !hasDetector {
+                        results[i].proposals = boxes.prefix(outputs.maxProposals).enumerated().map { rank, box in
+                            var unlabelled = box
+                            unlabelled.label = 0
+                            return BoxRecord(unlabelled, category: "object", score: 1 / Float(1 + rank))
+                        }
                     }
                 }
             case .detector(let detector):
-                let found = try detector.detectWithLandmarks(input)
-                result.detections = found.map { box, landmarks in
-                    let name = box.label >= 0 && box.label < detector.categories.count ? detector.categories[box.label] : "\(box.label)"
-                    return BoxRecord(box, category: name, score: box.score ?? 0, landmarks: landmarks.isEmpty ? nil : landmarks)
+                each(running.isEmpty ? [] : detector.detectWithLandmarks(inputs)) { i, found in
+                    results[i].detections = found.map { box, landmarks in
+                        let name = box.label >= 0 && box.label < detector.categories.count ? detector.categories[box.label] : "\(box.label)"
+                        return BoxRecord(box, category: name, score: box.score ?? 0, landmarks: landmarks.isEmpty ? nil : landmarks)
+                    }
                 }
             case .segmenter(let segmenter):
-                let map = try segmenter.segment(input)
-                precondition(map.width == image.width && map.height == image.height, "segmenter returned a label map of another size")
-                let ids = map.presentIDs.filter { $0 != LabelMap.ignore }.map(Int.init)
-                result.segmentation = SegmentationRecord(
-                    labelMap: labelMapPath,
-                    classes: ids.map { $0 < segmenter.categories.count ? segmenter.categories[$0] : "\($0)" }, ids: ids)
-                labelMap = map
+                each(running.isEmpty ? [] : segmenter.segment(inputs)) { i, map in
+                    precondition(map.width == images[i].width && map.height == images[i].height, "segmenter returned a label map of another size")
+                    let ids = map.presentIDs.filter { $0 != LabelMap.ignore }.map(Int.init)
+                    results[i].segmentation = SegmentationRecord(
+                        labelMap: batch[i].labelMapPath,
+                        classes: ids.map { $0 < segmenter.categories.count ? segmenter.categories[$0] : "\($0)" }, ids: ids)
+                    labelMaps[i] = map
+                }
             case .captioner(let captioner):
-                result.captions = try captioner.captions(for: input, count: 1)
+                each(running.isEmpty ? [] : captioner.captions(for: inputs, count: 1)) { i, captions in results[i].captions = captions }
             }
-            timings.append((stage.kind.rawValue, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
+            let share = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(alive.count)
+            for i in alive { timings[i].append((stage.kind.rawValue, share)) }
         }
-        return ImageOutcome(result: result, image: image, labelMap: labelMap, timings: timings)
+        return batch.indices.map { i in
+            if let error = errors[i] { return .failure(error) }
+            return .success(ImageOutcome(result: results[i], image: images[i], labelMap: labelMaps[i], timings: timings[i]))
+        }
     }
 }

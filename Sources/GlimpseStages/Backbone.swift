@@ -70,7 +70,19 @@ public protocol Backbone: Sendable {
     /// the pass stops at the deepest of them).
     func features(of image: Image, layers: Set<String>) -> BackboneFeatures
 
+    /// The passes of a batch of images (one `BackboneFeatures` per image, in order), each equal
+    /// value for value to `features(of:layers:)` of that image alone. Default: one pass per
+    /// image; a network whose per-image results do not depend on the batch runs them together.
+    func features(of images: [Image], layers: Set<String>) -> [BackboneFeatures]
+
     /// The `features` output of one image from a pass that kept `featureLayer`: its activations
     /// `[C]` when the pipeline file asks for pooling, `[C, H, W]` flattened otherwise.
     func featureVector(_ features: BackboneFeatures) -> [Float]
+}
+
+extension Backbone {
+    /// One pass per image.
+    public func features(of images: [Image], layers: Set<String>) -> [BackboneFeatures] {
+        images.map { features(of: $0, layers: layers) }
+    }
 }

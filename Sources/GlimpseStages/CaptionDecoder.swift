@@ -23,4 +23,17 @@ public protocol CaptionDecoder: BackboneConsumer, Sendable {
 
     /// Up to `count` captions of `input.image`, best first.
     func captions(for input: StageInput, count: Int) throws -> [Caption]
+
+    /// `captions(for:count:)` of each of a batch of images, in order: each image's captions or
+    /// its own error (a bad image fails alone), each byte for byte what that image alone gets.
+    /// Default: one call per image. (NIC's batched beam search does not qualify: batching its
+    /// LSTM steps moves log-probabilities in the seventh digit, docs/speed.md.)
+    func captions(for inputs: [StageInput], count: Int) -> [Result<[Caption], any Error>]
+}
+
+extension CaptionDecoder {
+    /// One `captions(for:count:)` per image.
+    public func captions(for inputs: [StageInput], count: Int) -> [Result<[Caption], any Error>] {
+        inputs.map { input in Result { try captions(for: input, count: count) } }
+    }
 }

@@ -25,6 +25,10 @@ public protocol Detector: BackboneConsumer, Sendable {
     /// `detect`'s boxes, each with the keypoints the detector finds in it (MTCNN's five facial
     /// landmarks) in the image's pixel coordinates. Default: `detect` with no keypoints.
     func detectWithLandmarks(_ input: StageInput) throws -> [(box: BoundingBox, landmarks: [Landmark])]
+
+    /// `detectWithLandmarks` of each of a batch of images, in order: each image's boxes or its
+    /// own error (a bad image fails alone). Default: one call per image.
+    func detectWithLandmarks(_ inputs: [StageInput]) -> [Result<[(box: BoundingBox, landmarks: [Landmark])], any Error>]
 }
 
 extension Detector {
@@ -34,5 +38,10 @@ extension Detector {
     /// `detect`'s boxes without keypoints.
     public func detectWithLandmarks(_ input: StageInput) throws -> [(box: BoundingBox, landmarks: [Landmark])] {
         try detect(input).map { ($0, []) }
+    }
+
+    /// One `detectWithLandmarks` per image.
+    public func detectWithLandmarks(_ inputs: [StageInput]) -> [Result<[(box: BoundingBox, landmarks: [Landmark])], any Error>] {
+        inputs.map { input in Result { try detectWithLandmarks(input) } }
     }
 }

@@ -28,4 +28,15 @@ public protocol ImageClassifier: BackboneConsumer, Sendable {
     /// The `top` most probable classes of one image, most probable first
     /// (min(top, categories.count) entries).
     func classify(_ input: StageInput, top: Int) throws -> [ClassScore]
+
+    /// `classify` of each of a batch of images, in order: each image's classes or its own error
+    /// (a bad image fails alone). Default: one call per image.
+    func classify(_ inputs: [StageInput], top: Int) -> [Result<[ClassScore], any Error>]
+}
+
+extension ImageClassifier {
+    /// One `classify` per image.
+    public func classify(_ inputs: [StageInput], top: Int) -> [Result<[ClassScore], any Error>] {
+        inputs.map { input in Result { try classify(input, top: top) } }
+    }
 }

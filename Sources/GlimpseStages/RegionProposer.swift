@@ -13,4 +13,15 @@ public protocol RegionProposer: BackboneConsumer, Sendable {
     /// priority (lower rank values are better, as in selective search's ranking).
     /// Deterministic for a given image and configuration.
     func propose(_ input: StageInput) throws -> [BoundingBox]
+
+    /// `propose` of each of a batch of images, in order: each image's boxes or its own error (a
+    /// bad image fails alone). Default: one call per image.
+    func propose(_ inputs: [StageInput]) -> [Result<[BoundingBox], any Error>]
+}
+
+extension RegionProposer {
+    /// One `propose` per image.
+    public func propose(_ inputs: [StageInput]) -> [Result<[BoundingBox], any Error>] {
+        inputs.map { input in Result { try propose(input) } }
+    }
 }

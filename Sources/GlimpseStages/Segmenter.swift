@@ -12,4 +12,15 @@ public protocol Segmenter: BackboneConsumer, Sendable {
 
     /// A label map the size of `input.image`.
     func segment(_ input: StageInput) throws -> LabelMap
+
+    /// `segment` of each of a batch of images, in order: each image's label map or its own error
+    /// (a bad image fails alone). Default: one call per image.
+    func segment(_ inputs: [StageInput]) -> [Result<LabelMap, any Error>]
+}
+
+extension Segmenter {
+    /// One `segment` per image.
+    public func segment(_ inputs: [StageInput]) -> [Result<LabelMap, any Error>] {
+        inputs.map { input in Result { try segment(input) } }
+    }
 }

@@ -31,6 +31,8 @@ struct RunCommand: ParsableCommand {
     var output = "out"
     @Option(help: "Images processed at once (default: all cores); each runs single-threaded, so outputs do not depend on it.")
     var jobs: Int?
+    @Option(help: "Images each job gathers into one batch for the network stages (default: 1; larger batches measured slower and bigger, docs/speed.md); closed early at 4 Mpixels of decoded images. Outputs do not depend on it.")
+    var batch = 1
     @Flag(help: "Skip inputs the ledger records as done with the same content and pipeline file.")
     var resume = false
     @Flag(help: "No progress output (failed inputs are still listed on standard error).")
@@ -40,6 +42,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if output.isEmpty { throw ValidationError("-o/--output must name a folder (an empty name would write among the inputs)") }
     }
 
@@ -85,9 +88,10 @@ struct RunCommand: ParsableCommand {
         let shard = world.map { RunShard(rank: $0.rank, count: $0.size) }
         let jobs = self.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount / (world?.localSize ?? 1))
         let runner = BatchRunner(pipeline: pipeline, items: items,
-                                 options: BatchOptions(output: URL(fileURLWithPath: output), jobs: jobs, resume: resume, shard: shard))
+                                 options: BatchOptions(output: URL(fileURLWithPath: output), jobs: jobs, resume: resume, shard: shard,
+                                                      batch: batch))
         let progress = ProgressReporter(quiet: quiet, logInterval: 5)
-        progress.log("glimpse run: \(pipeline.file.name) (\(pipelinePath)) over \(items.count) files into \(output), \(jobs) jobs"
+        progress.log("glimpse run: \(pipeline.file.name) (\(pipelinePath)) over \(items.count) files into \(output), \(jobs) jobs, batches of \(batch)"
                      + (world.map { " on each of \($0.size) ranks" } ?? ""))
         var summary: RunSummary
         do {

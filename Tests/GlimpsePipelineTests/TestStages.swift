@@ -74,6 +74,26 @@ struct FailingCaptioner: CaptionDecoder {
     }
 }
 
+/// "a W by H image", but throws for gray images: one bad image in a batch must fail alone.
+struct GrayFailingCaptioner: CaptionDecoder {
+    static let conformanceName = "fails-on-gray"
+    func captions(for input: StageInput, count: Int) throws -> [Caption] {
+        guard input.image.channels != 1 else { throw StageError(file: "<test>", problem: "a gray image") }
+        return try SizeCaptioner().captions(for: input, count: count)
+    }
+}
+
+/// "in a batch of N": tells the size of the batch its batched entry point was given.
+struct BatchSizeCaptioner: CaptionDecoder {
+    static let conformanceName = "batch-size"
+    func captions(for input: StageInput, count: Int) throws -> [Caption] {
+        [Caption(text: "in a batch of 1", logProbability: -1)]
+    }
+    func captions(for inputs: [StageInput], count: Int) -> [Result<[Caption], any Error>] {
+        inputs.map { _ in .success([Caption(text: "in a batch of \(inputs.count)", logProbability: -1)]) }
+    }
+}
+
 extension StageRegistry {
     /// The shipped conformances plus the test-only ones above.
     static var withTestStages: StageRegistry {
@@ -89,6 +109,10 @@ extension StageRegistry {
             .captioner(SizeCaptioner()) })
         registry.register(Conformance(kind: .captioner, name: FailingCaptioner.conformanceName, summary: "test") { _ in
             .captioner(FailingCaptioner()) })
+        registry.register(Conformance(kind: .captioner, name: GrayFailingCaptioner.conformanceName, summary: "test") { _ in
+            .captioner(GrayFailingCaptioner()) })
+        registry.register(Conformance(kind: .captioner, name: BatchSizeCaptioner.conformanceName, summary: "test") { _ in
+            .captioner(BatchSizeCaptioner()) })
         return registry
     }
 }
