@@ -113,7 +113,7 @@ let package = Package(
             name: "GlimpseSegmentation",
             dependencies: [
                 "GlimpseTensor", "GlimpseFiles", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
-                "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages",
+                "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages", "GlimpseDetection",
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings),
@@ -185,6 +185,7 @@ let package = Package(
             dependencies: [
                 "GlimpseTestSupport", "GlimpseTensor", "GlimpseSerialization", "GlimpseImaging", "GlimpseNN", "GlimpseOptim",
                 "GlimpseModels", "GlimpseDatasets", "GlimpseEvaluation", "GlimpseTraining", "GlimpseStages", "GlimpseSegmentation",
+                "GlimpseDetection",
             ]),
         .testTarget(
             name: "GlimpseCaptioningTests",

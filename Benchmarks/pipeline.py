@@ -15,7 +15,11 @@ machines export and which halve OpenBLAS's speed here, are unset for the measure
 `PATH,--batch,8` adds `--batch 8` to its runs) side by side on the same copies (for example a
 worktree of the previous commit, built the same way), alternating them so both see the same
 machine; `--pipeline P Q` gives each its own pipeline file (an older build reads an older
-format); `--repeat R` runs each R times and prints the median row.
+format); `--repeat R` runs each R times and prints the median row. `--input DIR` runs on the
+images of DIR instead of copies of the samples (`--images` is then ignored: all of DIR's images), e.g.
+the 500 generated test scenes:
+
+  python3 Benchmarks/pipeline.py --input /tmp/sc/test/images --pipeline Pipelines/scenes-fast.yaml --jobs 2
 """
 import argparse, json, os, re, shutil, subprocess, tempfile, time
 
@@ -29,26 +33,28 @@ parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
 parser.add_argument("--glimpse", nargs="+", default=[os.path.join(root, ".build/release/glimpse")],
                     help="glimpse binaries to compare (default: this checkout's release build)")
 parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median by seconds is printed")
+parser.add_argument("--input", help="a folder of images to run on instead of copies of the samples (--images ignored)")
 args = parser.parse_args()
 if len(args.pipeline) == 1:
     args.pipeline = args.pipeline * len(args.glimpse)
 assert len(args.pipeline) == len(args.glimpse), "give one pipeline, or one per --glimpse binary"
 pipelines = dict(zip(args.glimpse, args.pipeline))
 
-samples = sorted(f for f in os.listdir(os.path.join(root, "datasets/samples"))
+samples = [] if args.input else sorted(f for f in os.listdir(os.path.join(root, "datasets/samples"))
                  if f.endswith((".png", ".jpg")) and "mask" not in f)
-print(f"pipeline {', '.join(args.pipeline)}; samples {', '.join(samples)}; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")
+print(f"pipeline {', '.join(args.pipeline)}; {'input ' + args.input if args.input else 'samples ' + ', '.join(samples)}; "
+      "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")
 print("| binary | images | jobs | seconds | images/s | peak RSS MiB | time per stage |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
 
 
-def measure(binary, work, count, jobs, run):
+def measure(binary, work, count, jobs, run, images):
     """One run: (seconds, peak RSS MiB, per-stage milliseconds summed over the ledger)."""
     out = os.path.join(work, f"out-{jobs}-{run}")
     start = time.monotonic()
     path, *extra = binary.split(",")  # PATH,ARG,ARG...: extra `glimpse run` arguments (--batch,8)
     result = subprocess.run(["/usr/bin/time", "-v", path, "run",
-                             os.path.join(root, pipelines[binary]), os.path.join(work, "in"), "-o", out,
+                             os.path.join(root, pipelines[binary]), images, "-o", out,
                              "--quiet", "--jobs", str(jobs)] + extra, capture_output=True, text=True, env=environment)
     seconds = time.monotonic() - start
     assert result.returncode == 0, result.stderr
@@ -61,10 +67,14 @@ def measure(binary, work, count, jobs, run):
     return seconds, rss, totals
 
 
+if args.input:
+    args.images = [sum(1 for _, _, files in os.walk(args.input) for f in files
+                       if f.lower().endswith((".png", ".jpg", ".jpeg")))]
 for count in args.images:
     work = tempfile.mkdtemp(prefix="glimpse-bench-")
+    images = os.path.abspath(args.input) if args.input else os.path.join(work, "in")
     try:
-        for i in range(count):
+        for i in range(0 if args.input else count):
             name = samples[i % len(samples)]
             folder = os.path.join(work, "in", str(i // 100))
             os.makedirs(folder, exist_ok=True)
@@ -73,7 +83,7 @@ for count in args.images:
             runs = {binary: [] for binary in args.glimpse}
             for run in range(args.repeat):
                 for binary in args.glimpse:
-                    runs[binary].append(measure(binary, work, count, jobs, run))
+                    runs[binary].append(measure(binary, work, count, jobs, run, images))
             for binary in args.glimpse:
                 seconds, rss, totals = sorted(runs[binary], key=lambda r: r[0])[len(runs[binary]) // 2]
                 whole = sum(totals.values())

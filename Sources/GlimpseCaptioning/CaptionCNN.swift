@@ -1,6 +1,6 @@
 // CaptionCNN: the transfer-learned CNN a captioner reads, from either kind of weights file
-// Glimpse ships: a Fast R-CNN detector's fine-tuned DeepConvNet trunk (which knows the digits
-// and their shapes), or the ImageNet SqueezeNet 1.1 up to one of its fire modules (which knows
+// Glimpse ships: a Fast R-CNN or Faster R-CNN detector's fine-tuned DeepConvNet trunk (which
+// knows the digits and their shapes; both detectors' trunks are the same layers), or the ImageNet SqueezeNet 1.1 up to one of its fire modules (which knows
 // colours and textures). The network, its preprocessing and the identity of the file it came
 // from, so that a captioner whose CNN is an unchanged copy shares the pipeline's pass over it.
 
@@ -28,9 +28,10 @@ public struct CaptionCNN: Sendable {
     /// The file it was read from.
     public var identity: BackboneIdentity
 
-    /// Reads `path`: Fast R-CNN detector weights (the trunk, up to its feature layer; `layer`
-    /// ignored) or SqueezeNet 1.1 ImageNet weights (up to `layer`, default `fire9`). Throws
-    /// naming the file when it is neither or the layer is unknown.
+    /// Reads `path`: Fast R-CNN or Faster R-CNN detector weights (the trunk, up to its feature
+    /// layer; `layer` ignored; the identity is the detector file's, so a pipeline with that
+    /// detector runs the trunk once for both) or SqueezeNet 1.1 ImageNet weights (up to `layer`,
+    /// default `fire9`). Throws naming the file when it is none of these or the layer is unknown.
     public init(weights path: String, layer: String? = nil) throws {
         if let detector = try? FastRCNNDetector(weights: path) {
             network = detector.network.trunk
@@ -40,11 +41,21 @@ public struct CaptionCNN: Sendable {
             identity = detector.trunk.identity
             return
         }
+        if let detector = try? FasterRCNNDetector(weights: path) {
+            // The same trunk layers as Fast R-CNN's (FasterRCNNNetwork.trunk is its detection
+            // part's), so a captioner file records the same architecture and loads into the same skeleton.
+            network = detector.network.trunk
+            architecture = "fast-rcnn-deepconvnet"
+            self.layer = detector.network.featureLayer
+            preprocessing = detector.description.preprocessing
+            identity = detector.detection.trunk.identity
+            return
+        }
         let model: PretrainedNetwork
         do {
             model = try PretrainedNetwork(architecture: .squeezenet, weights: path)
         } catch {
-            throw StageError(file: path, problem: "neither Fast R-CNN detector weights nor SqueezeNet 1.1 weights (\(error))")
+            throw StageError(file: path, problem: "neither Fast R-CNN or Faster R-CNN detector weights nor SqueezeNet 1.1 weights (\(error))")
         }
         let layer = layer ?? "fire9"
         guard let cut = model.network.layers.firstIndex(where: { $0.name == layer }) else {

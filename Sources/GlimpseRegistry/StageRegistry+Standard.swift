@@ -26,6 +26,7 @@ extension StageRegistry {
             RCNNDetector.registryEntry,
             MTCNNDetector.registryEntry,
             FCNSegmenter.registryEntry,
+            TrunkFCNSegmenter.registryEntry,
             PerPixelSegmenter.registryEntry,
             NICCaptioner.registryEntry,
             NearestNeighbourCaptioner.registryEntry,

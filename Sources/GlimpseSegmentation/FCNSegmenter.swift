@@ -62,6 +62,9 @@ public struct FCNSegmenter: Segmenter {
         }
         let file = try SafetensorsFile(data: data, source: path)
         let description = try SegmenterDescription(metadata: file.metadata, file: path)
+        guard description.method == conformanceName else {
+            throw StageError(file: path, problem: "holds a \(description.method) segmenter, not fcn (use it as `segmenter: {use: \(description.method), weights: ...}`)")
+        }
         let tensors = try file.tensors()
         guard let fc1 = tensors["fc1.weight"], fc1.rank == 4 else { throw StageError(file: path, problem: "no 4-D fc1.weight: not FCN weights") }
         var network = FCNNetwork(variant: description.variant, classes: description.classes.count, hidden: fc1.shape[0],

@@ -1,5 +1,5 @@
 // SegmenterDescription: what a segmenter's weights file says besides its tensors, so a pipeline
-// needs nothing else: the method (`fcn`), the variant (`fcn-32s`, `fcn-16s`, `fcn-8s`), the
+// needs nothing else: the method (`fcn`, or `trunk-fcn`: a head on a detector's trunk), the variant (`fcn-32s`, `fcn-16s`, `fcn-8s`), the
 // class names (id 0 first, background), the palette label maps are written with, and how an
 // image becomes the network's input (`preprocess.*`; `input_size` is the side the net was
 // trained at: FCN runs on images of any size at their own resolution). Stored as safetensors
@@ -13,8 +13,10 @@ import GlimpseTensor
 
 /// The metadata of a segmenter weights file.
 public struct SegmenterDescription: Sendable, Equatable {
-    /// `fcn`.
+    /// `fcn` or `trunk-fcn` (TrunkFCNNetwork).
     public var method: String
+    /// The methods a segmenter weights file may hold.
+    public static let methods = ["fcn", "trunk-fcn"]
     /// The FCN net.
     public var variant: FCNVariant
     /// Class names by id (0: background).
@@ -56,7 +58,9 @@ public struct SegmenterDescription: Sendable, Equatable {
             return text
         }
         method = try value("segmenter.method")
-        guard method == "fcn" else { throw StageError(file: file, problem: "segmenter method \(method), not fcn") }
+        guard Self.methods.contains(method) else {
+            throw StageError(file: file, problem: "segmenter method \(method), not one of \(Self.methods.joined(separator: ", "))")
+        }
         let variantName = try value("segmenter.variant")
         guard let variant = FCNVariant(rawValue: variantName) else {
             throw StageError(file: file, problem: "segmenter variant \(variantName), not one of \(FCNVariant.names)")

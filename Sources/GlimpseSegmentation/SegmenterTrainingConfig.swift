@@ -37,6 +37,10 @@ public struct SegmenterTrainingConfig: Sendable, Equatable {
     public var freeze: [String] = []
     /// Subtract the training images' mean colour from the input.
     public var subtractMean = true
+    /// Detector weights whose frozen trunk a `trunk-fcn` head is trained on (`variant`,
+    /// `pretrained`, `initFrom`, `inputSize` and `subtractMean` are then not used: the trunk's
+    /// input is the detector's); nil: an FCN.
+    public var trunk: String?
 
     /// Creates the defaults.
     public init() {}
@@ -52,6 +56,7 @@ public struct SegmenterTrainingConfig: Sendable, Equatable {
             "train.seed": String(seed), "train.freeze": freeze.joined(separator: ","), "train.subtract_mean": String(subtractMean),
             "train.loss": "softmax cross-entropy averaged over labelled pixels, ignore 255",
         ].merging(optimizer.metadata) { own, _ in own }
+            .merging(trunk.map { ["train.trunk": URL(fileURLWithPath: $0).lastPathComponent] } ?? [:]) { own, _ in own }
     }
 
     /// Throws `TrainingError.badOption` naming the first setting that cannot be used.

@@ -18,7 +18,7 @@ struct TrainCaptioner: ParsableCommand {
             --data is a scene set (its train split is trained on and its val split validated on), \
             a split folder or a COCO folder with captions.json. Without a val split, --validation \
             images are held out from the end. The CNN (--cnn) is ImageNet SqueezeNet 1.1 up to \
-            --cnn-layer, or the trunk of Fast R-CNN detector weights, frozen: its pooled features \
+            --cnn-layer, or the trunk of Fast R-CNN or Faster R-CNN detector weights, frozen: its pooled features \
             are computed once (im2txt's first phase). \
             --init FILE --fine-tune-cnn is the second phase: it continues a first-phase file with \
             the CNN trained too. Images without captions and captions without words are skipped \
@@ -35,7 +35,7 @@ struct TrainCaptioner: ParsableCommand {
     var val: String?
     @Option(help: "Images held out for validation when there is no val split.")
     var validation = 100
-    @Option(help: "The CNN's weights (ignored with --init): SqueezeNet 1.1 (ImageNet) or Fast R-CNN detector weights (their trunk).")
+    @Option(help: "The CNN's weights (ignored with --init): SqueezeNet 1.1 (ImageNet) or Fast R-CNN or Faster R-CNN detector weights (their trunk).")
     var cnn = "datasets/weights/squeezenet1_1.safetensors"
     @Option(help: "The SqueezeNet layer the CNN ends at (a detector's trunk ends at its own feature layer).")
     var cnnLayer = "fire9"

@@ -107,7 +107,7 @@ struct PipelineFileTests {
     }
 
     @Test(arguments: ["classify.yaml", "default.yaml", "detect.yaml", "detect-rcnn.yaml", "detect-rpn.yaml", "detect-faster.yaml", "segment.yaml", "segment-fcn32s.yaml",
-                      "segment-per-pixel.yaml", "scenes.yaml", "caption.yaml", "faces.yaml"])
+                      "segment-per-pixel.yaml", "scenes.yaml", "scenes-fast.yaml", "caption.yaml", "faces.yaml"])
     func shippedPipelinesLoadAndBuild(name: String) throws {
         let path = PipelineFixtures.root.appendingPathComponent("Pipelines/" + name).path
         let file = try PipelineFile.load(path, registry: .standard)
@@ -128,6 +128,12 @@ struct PipelineFileTests {
         }
         if name == "scenes.yaml" {
             #expect(pipeline.stages.map(\.kind) == [.proposer, .detector, .segmenter, .captioner])
+            return
+        }
+        if name == "scenes-fast.yaml" {
+            // Faster R-CNN, the trunk-fcn segmenter and NIC on the same frozen trunk: one pass for the three heads.
+            #expect(pipeline.stages.map(\.kind) == [.detector, .segmenter, .captioner])
+            #expect(pipeline.backbonePasses.count == 1, "\(pipeline.backbonePasses.map(\.backbone.identity))")
             return
         }
         if name == "detect-faster.yaml" {
