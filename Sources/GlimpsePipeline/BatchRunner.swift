@@ -151,9 +151,23 @@ public final class BatchRunner: @unchecked Sendable {
                 // Decoded images wait here until the batch is full, its pixels reach the cap, or
                 // no input is left; inputs that end before decoding (skipped, failed, resumed,
                 // another rank's) are recorded at once.
+                // A worker holding images never waits for the window: the oldest unrecorded
+                // input may be one of its own, so it finishes its batch instead (`take(wait:)`).
                 var held = [Decoded]()
                 var pixels = 0
-                while let index = state.take() {
+                taking: while true {
+                    let index: Int
+                    switch state.take(wait: held.isEmpty) {
+                    case .done:
+                        break taking
+                    case .full:
+                        for (index, entry) in self.finish(held) { state.finish(index, entry) }
+                        held.removeAll()
+                        pixels = 0
+                        continue taking
+                    case .index(let taken):
+                        index = taken
+                    }
                     switch self.prepare(index) {
                     case .finished(let entry):
                         state.finish(index, entry)
@@ -431,14 +445,29 @@ private final class WorkState: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next index to process, waiting while too many are in flight; nil when none remain.
-    func take() -> Int? {
+    /// What `take(wait:)` gives.
+    enum Taken {
+        /// The next index to process.
+        case index(Int)
+        /// Too many are in flight and the caller asked not to wait.
+        case full
+        /// None remain.
+        case done
+    }
+
+    /// The next index to process; while too many are in flight it waits, or with `wait` false
+    /// returns `.full` (a worker holding a partial batch must finish it rather than wait: the
+    /// input the window waits for may be in that batch).
+    func take(wait: Bool) -> Taken {
         condition.lock()
         defer { condition.unlock() }
-        while next < count && next >= recorded + window { condition.wait() }
-        guard next < count else { return nil }
+        while next < count && next >= recorded + window {
+            if !wait { return .full }
+            condition.wait()
+        }
+        guard next < count else { return .done }
         next += 1
-        return next - 1
+        return .index(next - 1)
     }
 
     /// Hands back a finished entry.

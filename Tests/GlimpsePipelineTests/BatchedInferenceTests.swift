@@ -96,6 +96,26 @@ struct BatchedInferenceTests {
         #expect(try sizes(batch: 1, batchPixels: 1_000_000).allSatisfy { $0 == 1 })
     }
 
+    /// An image held in a partial batch while more inputs than the window holds are taken after
+    /// it (here not-images, finished at once) must not stop the run: with the window full, its
+    /// worker waited for the ledger to advance, which waited for the image it held (a hang found
+    /// in review; the worker now finishes its batch instead of waiting).
+    @Test func aPartialBatchDoesNotWaitForTheWindow() throws {
+        let folder = try PipelineFixtures.temporaryFolder().appendingPathComponent("few-images")
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        try PipelineFixtures.write(try PNG.encode(PipelineFixtures.image(width: 40, height: 30, channels: 3, seed: 1)),
+                                   to: folder.appendingPathComponent("a.png"))
+        let notImages = 100  // more than the 64 inputs the window holds at one job
+        for i in 0..<notImages {
+            try PipelineFixtures.write(Array("not an image \(i)\n".utf8), to: folder.appendingPathComponent(String(format: "b%04d.txt", i)))
+        }
+        try PipelineFixtures.write(try PNG.encode(PipelineFixtures.image(width: 40, height: 30, channels: 3, seed: 2)),
+                                   to: folder.appendingPathComponent("c.png"))
+        let out = folder.deletingLastPathComponent().appendingPathComponent("out")
+        let summary = try Self.run("stages:\n  captioner: batch-size\n", over: folder, into: out, jobs: 1, batch: 4)
+        #expect(summary.ok == 2 && summary.skipped == notImages)
+    }
+
     /// The shipped networks through the CLI: the bundled default (SqueezeNet shared by the
     /// classifier and NIC, which finds the photos out of its domain and captions the scenes,
     /// selective search) and scenes.yaml (selective search, Fast R-CNN, FCN-8s, NIC) over the
