@@ -10,6 +10,11 @@
 struct ResampleTable {
     var starts: [Int]
     var weights: [[Float]]
+    /// The weights of all outputs in one array: output `i`'s are `taps[offsets[i]..<offsets[i + 1]]`
+    /// (the fast resize's layout; the same values as `weights`).
+    var taps: [Float] = []
+    /// Where each output's weights start in `taps`, plus the end (`target + 1` entries).
+    var offsets: [Int] = [0]
 
     /// The table for resampling `source` samples to `target`.
     init(source: Int, target: Int) {
@@ -39,6 +44,10 @@ struct ResampleTable {
                 }
             }
         }
+        for w in weights {
+            taps += w
+            offsets.append(taps.count)
+        }
     }
 }
 
@@ -62,6 +71,77 @@ extension Image {
     /// along an axis that shrinks.
     public func resized(width newWidth: Int, height newHeight: Int) -> Image {
         precondition(newWidth > 0 && newHeight > 0, "resized: empty target \(newWidth)x\(newHeight)")
+        if newWidth == width && newHeight == height { return self }
+        let xs = ResampleTable(source: width, target: newWidth)
+        let ys = ResampleTable(source: height, target: newHeight)
+        let c = channels
+        // Along x: [H, W, C] bytes -> [H, newW, C] floats, each sum in the reference's order.
+        var rows = [Float](repeating: 0, count: height * newWidth * c)
+        pixels.withUnsafeBufferPointer { src in
+            rows.withUnsafeMutableBufferPointer { dst in
+                xs.starts.withUnsafeBufferPointer { starts in
+                    xs.offsets.withUnsafeBufferPointer { offsets in
+                        xs.taps.withUnsafeBufferPointer { taps in
+                            for y in 0..<height {
+                                let row = src.baseAddress! + y * width * c
+                                let out = dst.baseAddress! + y * newWidth * c
+                                for x in 0..<newWidth {
+                                    let first = row + starts[x] * c
+                                    let w = taps.baseAddress! + offsets[x], n = offsets[x + 1] - offsets[x]
+                                    if c == 3 {
+                                        var s0: Float = 0, s1: Float = 0, s2: Float = 0
+                                        for t in 0..<n {
+                                            let p = first + 3 * t
+                                            s0 += w[t] * Float(p[0])
+                                            s1 += w[t] * Float(p[1])
+                                            s2 += w[t] * Float(p[2])
+                                        }
+                                        out[3 * x] = s0
+                                        out[3 * x + 1] = s1
+                                        out[3 * x + 2] = s2
+                                    } else {
+                                        for k in 0..<c {
+                                            var sum: Float = 0
+                                            for t in 0..<n { sum += w[t] * Float(first[t * c + k]) }
+                                            out[x * c + k] = sum
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Along y: [H, newW, C] floats -> [newH, newW, C] bytes. One accumulator row per output
+        // row, the taps outermost: each element still sums 0 + w0 * s0 + w1 * s1 + ... in the
+        // reference's order, and the inner loop runs along contiguous memory.
+        var out = [UInt8](repeating: 0, count: newHeight * newWidth * c)
+        let stride = newWidth * c
+        var accumulator = [Float](repeating: 0, count: stride)
+        rows.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                accumulator.withUnsafeMutableBufferPointer { acc in
+                    let a = acc.baseAddress!
+                    for y in 0..<newHeight {
+                        let start = ys.starts[y], first = ys.offsets[y], n = ys.offsets[y + 1] - first
+                        a.update(repeating: 0, count: stride)
+                        for t in 0..<n {
+                            let w = ys.taps[first + t], line = src.baseAddress! + (start + t) * stride
+                            for i in 0..<stride { a[i] += w * line[i] }
+                        }
+                        let target = dst.baseAddress! + y * stride
+                        for i in 0..<stride { target[i] = clampByte(a[i]) }
+                    }
+                }
+            }
+        }
+        return Image(width: newWidth, height: newHeight, channels: c, pixels: out)
+    }
+
+    /// The naive reference `resized(width:height:)` is checked against (bit for bit): the same
+    /// tables, summed output by output.
+    func resizedReference(width newWidth: Int, height newHeight: Int) -> Image {
         if newWidth == width && newHeight == height { return self }
         let xs = ResampleTable(source: width, target: newWidth)
         let ys = ResampleTable(source: height, target: newHeight)

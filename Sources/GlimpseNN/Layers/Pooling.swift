@@ -103,9 +103,63 @@ public struct MaxPool2D: Layer {
         }
     }
 
-    /// Inference.
+    /// The maxima alone, for inference: no winner indices, and separable: each output row first
+    /// takes the maximum down its window's rows for every input column (a loop along contiguous
+    /// memory that vectorises), then across each window's columns. Every comparison keeps the
+    /// running maximum unless a value is strictly greater, as `pool(_:winners:)` does, so NaNs
+    /// never win and an all-NaN window gives -infinity; the values are the training forward's.
+    /// Only the choice between +0 and -0, when both are a window's maximum, may differ (columns
+    /// first instead of rows first).
+    /// `[N, C, H, W]` -> `[N, C, outputLength(H), outputLength(W)]`.
+    func poolValues(_ input: Tensor) -> Tensor {
+        let g = geometry(input)
+        let planes = input.shape[0] * input.shape[1]
+        let (h, w, oh, ow) = (g.height, g.width, outputLength(g.height), outputLength(g.width))
+        let (k, s, p) = (kernelSize, stride, padding)
+        return Tensor(uninitializedShape: [input.shape[0], input.shape[1], oh, ow]) { out in
+            input.withUnsafeBufferPointer { x in
+                Compute.parallelChunks(planes) { _, range in
+                    let columns = UnsafeMutablePointer<Float>.allocate(capacity: w)
+                    defer { columns.deallocate() }
+                    for plane in range {
+                        let src = x.baseAddress! + plane * h * w
+                        let dst = out.baseAddress! + plane * oh * ow
+                        for oy in 0..<oh {
+                            let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
+                            columns.update(repeating: -Float.infinity, count: w)
+                            for iy in y0..<y1 {
+                                let row = src + iy * w
+                                for ix in 0..<w { columns[ix] = row[ix] > columns[ix] ? row[ix] : columns[ix] }
+                            }
+                            let line = dst + oy * ow
+                            line.update(repeating: -Float.infinity, count: ow)
+                            // windows wholly inside the row: one window offset at a time across all
+                            // of them, so the selection is a vector max over strided loads
+                            let first = (p + s - 1) / s, last = min((w + p - k) / s, ow - 1)
+                            if first <= last {
+                                for j in 0..<k {
+                                    let c = columns + (j - p)
+                                    for ox in first...last { line[ox] = c[ox * s] > line[ox] ? c[ox * s] : line[ox] }
+                                }
+                            }
+                            for ox in 0..<ow where ox < first || ox > last {
+                                let x0 = max(ox * s - p, 0), x1 = min(ox * s - p + k, w)
+                                var best = -Float.infinity
+                                for ix in x0..<x1 { best = columns[ix] > best ? columns[ix] : best }
+                                line[ox] = best
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inference: the 2x2 / stride 2 window through `pool(_:winners:)`'s unrolled path (already
+    /// branch-free; it orders a NaN's comparisons its own way, and inference keeps training's
+    /// output), every other window through `poolValues(_:)`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        pool(input, winners: nil)
+        kernelSize == 2 && stride == 2 && padding == 0 ? pool(input, winners: nil) : poolValues(input)
     }
 
     /// Training forward; the pullback scatters each output gradient to its window's maximum.
