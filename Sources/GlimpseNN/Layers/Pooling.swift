@@ -139,7 +139,12 @@ public struct MaxPool2D: Layer {
                             if first <= last {
                                 for j in 0..<k {
                                     let c = columns + (j - p)
-                                    for ox in first...last { line[ox] = c[ox * s] > line[ox] ? c[ox * s] : line[ox] }
+                                    if s == 2 {
+                                        // (no overflow checks: the window arithmetic above bounds every index)
+                                        for ox in first...last { line[ox] = c[2 &* ox] > line[ox] ? c[2 &* ox] : line[ox] }
+                                    } else {
+                                        for ox in first...last { line[ox] = c[s &* ox] > line[ox] ? c[s &* ox] : line[ox] }
+                                    }
                                 }
                             }
                             for ox in 0..<ow where ox < first || ox > last {
