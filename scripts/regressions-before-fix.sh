@@ -99,9 +99,11 @@ phase() {
     git -C "$repo" show "$source:$path" > "$tree/$path" || return 1
     copied+=("$path")
   done
-  local broken=() attempt
-  for attempt in 1 2 3 4; do
-    if (cd "$tree" && swift build --build-tests > "$log-build-$attempt.log" 2>&1); then break; fi
+  local broken=() attempt built=
+  # A module's compile errors show only once the modules before it build: up to one attempt per
+  # test module with a file that does not compile.
+  for attempt in 1 2 3 4 5 6 7; do
+    if (cd "$tree" && swift build --build-tests > "$log-build-$attempt.log" 2>&1); then built=1; break; fi
     local newly=()
     for path in "${copied[@]}"; do
       if grep -q "/$path:[0-9]*:[0-9]*: error" "$log-build-$attempt.log"; then newly+=("$path"); fi
@@ -112,6 +114,7 @@ phase() {
       if git -C "$tree" cat-file -e "$commit:$path" 2>/dev/null; then git -C "$tree" checkout -q "$commit" -- "$path"; else rm "$tree/$path"; fi
     done
   done
+  if [ -z "$built" ]; then echo "build failed at $commit, see $log-build-$attempt.log" >&2; return 1; fi
   local filter suite entry skip
   for filter in $filters; do
     suite=${filter%%/*}; skip=
