@@ -9,6 +9,8 @@
 // text, the five predefined and numeric character references, CDATA, comments, processing
 // instructions, a DOCTYPE that is skipped), iterative, with a nesting limit, every error typed.
 
+import GlimpseSerialization
+
 /// An XML element: its name, the text directly inside it and its child elements.
 struct XMLTree {
     /// The tag name.
@@ -56,20 +58,6 @@ struct XMLTree {
         guard let range = declaration.range(of: "encoding") else { return nil }
         let value = declaration[range.upperBound...].drop(while: { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" })
         return String(value.prefix(while: { $0 != "\"" && $0 != "'" && $0 != " " && $0 != "?" }))
-    }
-
-    /// The offset of the first byte that is not part of well-formed UTF-8, or nil.
-    static func firstInvalidUTF8Byte(_ bytes: [UInt8]) -> Int? {
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        var offset = 0
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): offset += UTF8.width(scalar)
-            case .emptyInput: return nil
-            case .error: return offset
-            }
-        }
     }
 }
 

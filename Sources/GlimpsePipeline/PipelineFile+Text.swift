@@ -4,6 +4,7 @@
 // and silently changing a weights path or a label.
 
 import Foundation
+import GlimpseSerialization
 
 extension PipelineFile {
     /// The UTF-8 byte-order mark.
@@ -13,22 +14,11 @@ extension PipelineFile {
     /// - Throws: `PipelineFileError` at the first byte that is not part of valid UTF-8.
     static func text(of data: [UInt8], file: String) throws -> String {
         let bytes = data.starts(with: byteOrderMark) ? Array(data.dropFirst(byteOrderMark.count)) : data
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let encoded):
-                offset += encoded.count
-            case .emptyInput:
-                return String(decoding: bytes, as: UTF8.self)
-            case .error:
-                let line = 1 + bytes[..<offset].lazy.filter { $0 == 0x0A }.count
-                let shown = data.count - bytes.count + offset
-                throw PipelineFileError(file: file, problems: [PipelineProblem(
-                    line: line, key: "-", message: "not valid UTF-8 at byte offset \(shown) (0x\(String(format: "%02X", bytes[offset]))); "
-                        + "save the file as UTF-8")])
-            }
-        }
+        guard let offset = firstInvalidUTF8Byte(bytes) else { return String(decoding: bytes, as: UTF8.self) }
+        let line = 1 + bytes[..<offset].lazy.filter { $0 == 0x0A }.count
+        let shown = data.count - bytes.count + offset
+        throw PipelineFileError(file: file, problems: [PipelineProblem(
+            line: line, key: "-", message: "not valid UTF-8 at byte offset \(shown) (0x\(String(format: "%02X", bytes[offset]))); "
+                + "save the file as UTF-8")])
     }
 }

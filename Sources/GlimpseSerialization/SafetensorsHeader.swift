@@ -38,7 +38,7 @@ struct SafetensorsHeader: Equatable {
 
     /// Parses and checks header bytes against a buffer of `dataSize` bytes; `file` names the source in errors.
     static func parse(_ header: [UInt8], dataSize: Int, file: String) throws -> SafetensorsHeader {
-        if case .error(let offset) = validateUTF8(header) {
+        if let offset = firstInvalidUTF8Byte(header) {
             throw SafetensorsError.headerNotUTF8(file: file, offset: offset)
         }
         let root: JSONValue
@@ -76,21 +76,6 @@ struct SafetensorsHeader: Equatable {
         case .integer, .number, .float: return "a number"
         case .bool: return "a boolean"
         case .null: return "null"
-        }
-    }
-
-    private enum UTF8Check { case valid, error(Int) }
-
-    private static func validateUTF8(_ bytes: [UInt8]) -> UTF8Check {
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        var offset = 0
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): offset += UTF8.width(scalar)
-            case .emptyInput: return .valid
-            case .error: return .error(offset)
-            }
         }
     }
 

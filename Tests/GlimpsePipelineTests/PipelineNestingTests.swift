@@ -26,10 +26,14 @@ struct PipelineNestingTests {
         #expect(!problems.isEmpty && problems.allSatisfy { !$0.message.contains("nested") }, "\(problems)")
     }
 
-    @Test func tenThousandLevelsExitWithAPipelineFileErrorNotACrash() throws {
+    /// 50,000 levels (a 100 KB file): before the fix Yams' recursive composer overflowed the
+    /// stack at about 4,700 levels in a release build, but a debug build got through 5,000 (the
+    /// depth this test used first, so it passed there before the fix too) and crashed at 20,000
+    /// (scripts/regressions-before-fix.sh; docs/reliability.md).
+    @Test func fiftyThousandLevelsExitWithAPipelineFileErrorNotACrash() throws {
         let work = try PipelineFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
-        let deep = "stages:\n  classifier: " + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000) + "\n"
+        let deep = "stages:\n  classifier: " + String(repeating: "[", count: 50_000) + String(repeating: "]", count: 50_000) + "\n"
         try deep.write(to: work.appendingPathComponent("deep.yaml"), atomically: true, encoding: .utf8)
         let run = try PipelineFixtures.glimpse(["run", "deep.yaml", "x", "-o", "out"], in: work)
         #expect(run.status == 2, "exit \(run.status): \(run.stderr.prefix(300))")
