@@ -18,7 +18,10 @@
 //   rank count are therefore bit-identical; a run with augmentation or dropout draws different
 //   (equally distributed) masks than a single process, so only a task without random draws
 //   matches a single process to float rounding.
-// - Only rank 0 validates and writes checkpoints (`Trainer.run`).
+// - Only rank 0 validates and writes checkpoints (`Trainer.run`); the others wait for it at a
+//   barrier after each epoch, with an allowance for that work (`soloAllowance`).
+// - Every collective waits with a deadline (`Communicator.timeout`, GLIMPSE_MPI_TIMEOUT): a rank
+//   that is alive but stuck ends the job with a message naming it and the step.
 
 import Foundation
 import GlimpseDistributed
@@ -49,6 +52,12 @@ extension Trainer {
         precondition(size >= 1 && rank >= 0 && rank < size, "Trainer: rank \(rank) of \(size)")
         return (count * rank / size)..<(count * (rank + 1) / size)
     }
+
+    /// Seconds beyond `Communicator.timeout` that the other ranks wait for rank 0 to validate and
+    /// write the checkpoint after an epoch that took `epochSeconds` to train: twice the epoch. A
+    /// validation pass is forward-only (about a third of a training step per example), so this
+    /// covers a validation set up to about six times the training set.
+    public static func soloAllowance(epochSeconds: Double) -> Double { 2 * max(0, epochSeconds) }
 
     /// Checks that the run can be split over `communicator`'s ranks: every rank needs at least one
     /// example of every full batch.
@@ -109,9 +118,9 @@ extension Trainer {
         // the barrier separates waiting for a slower rank from the sum's own cost (one message
         // latency per step, microseconds within a machine)
         let arrived = ProgressReporter.now()
-        communicator.barrier()
+        communicator.barrier(during: "the barrier before the gradient sum of step \(step + 1) (epoch \(epoch + 1))")
         let start = ProgressReporter.now()
-        communicator.sumInRankOrder(&packed)
+        communicator.sumInRankOrder(&packed, during: "the gradient sum of step \(step + 1) (epoch \(epoch + 1))")
         communication.waitSeconds += start - arrived
         communication.seconds += ProgressReporter.now() - start
         communication.steps += 1
@@ -153,14 +162,14 @@ extension Trainer {
         let layout = (modelState.map { "\($0.key)\($0.value.shape)" } + ["|"] + optimizerState.map { "\($0.key)\($0.value.shape)" })
             .joined(separator: ",")
         var rootLayout = Array(layout.utf8)
-        communicator.broadcast(&rootLayout)
+        communicator.broadcast(&rootLayout, during: "the start (rank 0's model layout)")
         guard rootLayout == Array(layout.utf8) else {
             throw TrainingError.badOption("rank \(communicator.rank): the model and optimizer state differ from rank 0's "
                                           + "(\(modelState.count) model and \(optimizerState.count) optimizer tensors here)")
         }
         var values = [Float]()
         for (_, tensor) in modelState + optimizerState { values.append(contentsOf: tensor.scalars) }
-        communicator.broadcast(&values)
+        communicator.broadcast(&values, during: "the start (rank 0's weights and optimizer state)")
         var offset = 0
         func next(_ tensor: Tensor) -> Tensor {
             defer { offset += tensor.count }
@@ -172,7 +181,7 @@ extension Trainer {
         try model.load(newModel, source: "rank 0's state")
         try optimizer.loadState(newOptimizer)
         var counters = [UInt64(epoch), UInt64(step)] + random.state
-        communicator.broadcast(&counters)
+        communicator.broadcast(&counters, during: "the start (rank 0's epoch, step and generator)")
         epoch = Int(counters[0])
         step = Int(counters[1])
         random = SeededGenerator(state: Array(counters[2...]))

@@ -12,8 +12,8 @@
 // Under `mpirun` with two or more ranks the same loop runs data-parallel (DataParallel.swift):
 // rank 0's state is broadcast after the resume, every rank takes its share of each global batch,
 // the gradients are summed over the ranks in a fixed order, and only rank 0 validates and writes
-// the checkpoint. The other ranks finalize MPI and exit once the last epoch is done, so rank 0
-// alone goes on to test, save and report.
+// the checkpoint while the others wait at a barrier. The other ranks finalize MPI and exit once
+// the last epoch is done, so rank 0 alone goes on to test, save and report.
 
 import Foundation
 import GlimpseDistributed
@@ -202,6 +202,9 @@ public struct Trainer<Task: TrainingTask> {
                                                "training_seconds": String(format: "%.1f", record.trainingSeconds)])
                     .write(to: checkpointFile)
             }
+            // the others wait here while rank 0 validates and writes the checkpoint, alone
+            communicator?.barrier(during: "the barrier after epoch \(epoch) (rank 0 validating and writing the checkpoint)",
+                                  allowance: Self.soloAllowance(epochSeconds: summary.seconds))
             report(.epochEnded(summary))
         }
         if let communicator, !communicator.isRoot {

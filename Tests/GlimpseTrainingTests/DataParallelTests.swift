@@ -191,4 +191,41 @@ import Testing
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Self.losses(work.appendingPathComponent("w.safetensors")).count == 3)
     }
+
+    /// A rank alive but stuck (the test hook GLIMPSE_MPI_TEST_STALL=R:K: rank R sleeps forever in
+    /// its K-th collective; the start takes three broadcasts, then each step a barrier and a sum,
+    /// so K = 6 is the barrier before step 2) ends the job within the timeout with a message
+    /// naming it. Rank 0 knows who has not arrived; when rank 0 is the stuck one, rank 1 names it
+    /// after the timeout plus its grace (5 s).
+    @Test(.enabled(if: ExternalTool.mpirun.testsRun, Comment(rawValue: ExternalTool.mpirun.skipReason)),
+          arguments: [(stuck: 1, reporter: 0, bound: 3.0), (stuck: 0, reporter: 1, bound: 8.0)])
+    func aStuckRankEndsTheJobWithinTheTimeout(stuck: Int, reporter: Int, bound: Double) throws {
+        let work = try Self.workFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let arguments = Self.train(limit: 264, batch: 50, epochs: 1, output: "w.safetensors", in: work)
+        let start = Date()
+        let run = try GlimpseProcess.run(program: URL(fileURLWithPath: "/usr/bin/env"),
+                                         ["GLIMPSE_MPI_TIMEOUT=3", "GLIMPSE_MPI_TEST_STALL=\(stuck):6"] + Self.mpirunArguments([(2, arguments)]))
+        let seconds = Date().timeIntervalSince(start)
+        #expect(run.status != 0)
+        // the bound, plus Open MPI's start and the steps before the stall (about 2 s here)
+        #expect(seconds < bound + 20, "the job took \(seconds) s")
+        #expect(seconds >= bound, "the job ended after \(seconds) s, before the timeout")
+        let expected = "rank \(reporter) of 2: no reply from rank \(stuck) within \(Int(bound)) s in the barrier before the gradient sum of step 2 (epoch 1)"
+        #expect(run.stderr.contains(expected), "\(run.stderr)")
+        #expect(run.stderr.contains("GLIMPSE_MPI_TIMEOUT"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("w.safetensors").path))
+    }
+
+    /// A malformed GLIMPSE_MPI_TIMEOUT is refused before MPI starts, with the cause, on every rank.
+    @Test(.enabled(if: ExternalTool.mpirun.testsRun, Comment(rawValue: ExternalTool.mpirun.skipReason)))
+    func aMalformedTimeoutIsRefused() throws {
+        let work = try Self.workFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let run = try GlimpseProcess.run(program: URL(fileURLWithPath: "/usr/bin/env"),
+                                         ["GLIMPSE_MPI_TIMEOUT=soon"] + Self.mpirunArguments([(2, Self.train(limit: 128, batch: 64, epochs: 1,
+                                                                                                               output: "w.safetensors", in: work))]))
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("error: MPI: GLIMPSE_MPI_TIMEOUT=soon: expected a number of seconds above 0"), "\(run.stderr)")
+    }
 }
