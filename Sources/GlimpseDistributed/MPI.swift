@@ -204,6 +204,42 @@ public final class Communicator: @unchecked Sendable {
         }
     }
 
+    /// Every rank's `part` on rank 0, in rank order (the parts may differ in length); the other
+    /// ranks get an empty list once theirs is sent.
+    public func gather(_ part: [Float], during phase: String) -> [[Float]] {
+        let deadline = enter(phase, allowance: 0)
+        precondition(part.count <= Int(Int32.max), "MPI: a part of \(part.count) floats")
+        var length = [UInt64(part.count)]
+        var lengths = [UInt64](repeating: 0, count: isRoot ? size : 0)
+        length.withUnsafeMutableBufferPointer { own in
+            lengths.withUnsafeMutableBufferPointer { all in
+                arrive(own.baseAddress!, count: 1, type: glimpse_mpi_uint64(), into: all.baseAddress, stride: 8, deadline: deadline)
+            }
+        }
+        guard isRoot else {
+            var request: [MPI_Request?] = [glimpse_mpi_request_null()]
+            part.withUnsafeBufferPointer { values in
+                check(MPI_Isend(values.baseAddress, Int32(part.count), glimpse_mpi_float(), 0, Self.tag, glimpse_mpi_comm_world(), &request[0]),
+                      "MPI_Isend")
+                wait(&request, ranks: [0], exact: true, deadline: deadline)
+            }
+            return []
+        }
+        let counts = lengths.map { Int($0) }
+        precondition(counts.allSatisfy { $0 <= Int(Int32.max) }, "MPI: parts of \(counts) floats")
+        var flat = [Float](repeating: 0, count: counts.reduce(0, +))
+        let starts = counts.indices.map { counts[..<$0].reduce(0, +) }
+        flat.withUnsafeMutableBufferPointer { all in
+            var requests = [MPI_Request?](repeating: glimpse_mpi_request_null(), count: size - 1)
+            for source in 1..<size {
+                check(MPI_Irecv(all.baseAddress! + starts[source], Int32(counts[source]), glimpse_mpi_float(), Int32(source), Self.tag,
+                                glimpse_mpi_comm_world(), &requests[source - 1]), "MPI_Irecv")
+            }
+            wait(&requests, ranks: Array(1..<size), exact: true, deadline: deadline)
+        }
+        return [part] + (1..<size).map { Array(flat[starts[$0]..<(starts[$0] + counts[$0])]) }
+    }
+
     /// The largest of every rank's `value` (exact for integers).
     public func maximum(_ value: Int32, during phase: String) -> Int32 {
         let deadline = enter(phase, allowance: 0)

@@ -59,6 +59,24 @@ extension Trainer {
     /// covers a validation set up to about six times the training set.
     public static func soloAllowance(epochSeconds: Double) -> Double { 2 * max(0, epochSeconds) }
 
+    /// This rank's contiguous share of `count` items (all of them in one process), for work after
+    /// training that the ranks split (R-CNN's region features).
+    public func rankShare(of count: Int) -> Range<Int> {
+        communicator.map { Self.share(of: count, rank: $0.rank, size: $0.size) } ?? 0..<count
+    }
+
+    /// Sends `part` to rank 0, which returns every rank's part in rank order; a rank other than 0
+    /// finalizes MPI and exits with status 0 once its part is sent. In one process: `[part]`.
+    public func gatherOnRootOrExit(_ part: [Float], during phase: String) -> [[Float]] {
+        guard let communicator else { return [part] }
+        let parts = communicator.gather(part, during: phase)
+        guard communicator.isRoot else {
+            communicator.finalize()
+            exit(0)
+        }
+        return parts
+    }
+
     /// Checks that the run can be split over `communicator`'s ranks: every rank needs at least one
     /// example of every full batch.
     func checkDataParallel(_ communicator: Communicator) throws {
@@ -75,13 +93,18 @@ extension Trainer {
     mutating func dataParallelStep(_ indices: ArraySlice<Int>, on communicator: Communicator) -> TaskStep {
         let share = Self.share(of: indices.count, rank: communicator.rank, size: communicator.size)
         let mine = indices[(indices.startIndex + share.lowerBound)..<(indices.startIndex + share.upperBound)]
-        var generator = random.derived(0x7261_6e6b_0000 &+ UInt64(communicator.rank))
-        random = random.derived(0x7374_6570)  // the same on every rank
+        // a task that draws for the whole batch gets the training generator itself, which then
+        // advances on every rank exactly as in one process; any other task a stream per rank
+        let wholeBatch = task.drawsForWholeBatch
+        precondition(!wholeBatch || !mine.isEmpty, "Trainer: an empty share of a batch the task draws for as a whole")
+        var generator = wholeBatch ? random : random.derived(0x7261_6e6b_0000 &+ UInt64(communicator.rank))
+        if !wholeBatch { random = random.derived(0x7374_6570) }  // the same on every rank
         let buffersBefore = model.buffers
         var local = TaskStep(loss: 0, examples: 0, gradients: Gradients())
         if !mine.isEmpty {
             let batch = task.makeBatch(mine, random: &generator)
             local = task.lossAndGradients(model: &model, batch: batch, random: &generator)
+            if wholeBatch { random = generator }
             if dataParallelMetricKeys == nil { dataParallelMetricKeys = local.metricSums.keys.sorted() }
         }
         let metricKeys = dataParallelMetricKeys ?? []

@@ -61,6 +61,9 @@ public struct Trainer<Task: TrainingTask> {
     public let communicator: Communicator?
     /// What the gradient sums over the ranks cost so far (zero without `communicator`).
     public internal(set) var communication = CommunicationStatistics()
+    /// Whether `run` ends the ranks other than 0 (finalize and exit 0) once the last epoch is done;
+    /// false for a run that goes on with collective work after training (R-CNN's feature stage).
+    public var othersExitAfterTraining = true
     /// The task's metric names, sorted, from this rank's first step (data-parallel runs only).
     var dataParallelMetricKeys: [String]?
 
@@ -178,7 +181,8 @@ public struct Trainer<Task: TrainingTask> {
     ///
     /// Data-parallel (under `mpirun`): every rank resumes from `checkpointFile` (it must be
     /// readable on every rank's machine), then takes rank 0's state; only rank 0 writes the
-    /// checkpoint; after the last epoch the other ranks finalize MPI and exit with status 0.
+    /// checkpoint; after the last epoch the other ranks finalize MPI and exit with status 0
+    /// (unless `othersExitAfterTraining` is false: then they return too).
     public mutating func run(checkpointFile: URL, resume: Bool, report: (TrainingEvent) -> Void = { _ in }) throws -> Record {
         var record = Record(history: [], trainingSeconds: 0)
         if let communicator { try checkDataParallel(communicator) }
@@ -207,7 +211,7 @@ public struct Trainer<Task: TrainingTask> {
                                   allowance: Self.soloAllowance(epochSeconds: summary.seconds))
             report(.epochEnded(summary))
         }
-        if let communicator, !communicator.isRoot {
+        if let communicator, !communicator.isRoot, othersExitAfterTraining {
             communicator.finalize()
             exit(0)
         }
