@@ -227,7 +227,7 @@ public final class Communicator: @unchecked Sendable {
         }
         let counts = lengths.map { Int($0) }
         precondition(counts.allSatisfy { $0 <= Int(Int32.max) }, "MPI: parts of \(counts) floats")
-        var flat = [Float](repeating: 0, count: counts.reduce(0, +))
+        var flat = [Float](repeating: 0, count: max(1, counts.reduce(0, +)))  // never empty: its address is used
         let starts = counts.indices.map { counts[..<$0].reduce(0, +) }
         flat.withUnsafeMutableBufferPointer { all in
             var requests = [MPI_Request?](repeating: glimpse_mpi_request_null(), count: size - 1)
