@@ -13,11 +13,13 @@
 //   the reported curve is the global batch's. Batch-norm running statistics follow the same rule
 //   applied to their change during the step (exact for the running mean); the normalisation inside
 //   the forward pass uses the rank's own share (like DDP without SyncBatchNorm).
-// - Randomness: the shared generator is advanced identically on every rank; each rank's
-//   augmentation and dropout draw from a stream derived from it and the rank. Runs with the same
-//   rank count are therefore bit-identical; a run with augmentation or dropout draws different
-//   (equally distributed) masks than a single process, so only a task without random draws
-//   matches a single process to float rounding.
+// - Randomness: the shared generator is advanced identically on every rank. A task whose draws
+//   do not depend on which part of the batch it holds (`drawsForWholeBatch`: classification draws
+//   each example's augmentation and dropout from streams keyed by its position in the epoch order;
+//   R-CNN draws the whole mini-batch) gets that generator itself, so it draws what one process
+//   draws; any other task's augmentation and dropout draw from a stream derived from it and the
+//   rank (bit-identical between runs with the same rank count, equally distributed but other
+//   masks than one process's).
 // - Only rank 0 validates and writes checkpoints (`Trainer.run`); the others wait for it at a
 //   barrier after each epoch, with an allowance for that work (`soloAllowance`).
 // - Every collective waits with a deadline (`Communicator.timeout`, GLIMPSE_MPI_TIMEOUT): a rank

@@ -26,8 +26,10 @@ public protocol TrainingTask {
     /// examples the generator draws may repeat indices: R-CNN's are positions in a mini-batch).
     func epochOrder(epoch: Int, seed: UInt64) -> [Int]
 
-    /// True when `makeBatch` and `lossAndGradients` draw the same random numbers whatever part of a
-    /// global batch they are given (they draw for the whole batch and use their part's share). A
+    /// True when `makeBatch` and `lossAndGradients` draw the same random numbers for an example
+    /// whatever part of a global batch they are given, and advance the generator the same way
+    /// (they draw for the whole batch and use their part's share, as R-CNN does, or draw each
+    /// example from streams keyed by its position in the epoch order, as classification does). A
     /// data-parallel rank then hands them the training generator itself, so every rank and a single
     /// process draw alike; otherwise each rank draws from a stream of its own. Default false.
     var drawsForWholeBatch: Bool { get }

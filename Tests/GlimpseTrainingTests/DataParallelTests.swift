@@ -42,11 +42,13 @@ import Testing
         try GlimpseProcess.run(program: URL(fileURLWithPath: "/usr/bin/env"), try mpirunArguments([(ranks, arguments)]))
     }
 
-    /// `train mnist` on the first `limit` images (the last 64 held out), deterministic steps
-    /// (no augmentation, no dropout), one thread, writing `output` in `folder`.
-    static func train(limit: Int, batch: Int, epochs: Int, output: String, in folder: URL, extra: [String] = []) -> [String] {
+    /// `train mnist` on the first `limit` images (the last 64 held out), one thread, writing
+    /// `output` in `folder`; no augmentation and no dropout unless `drawing` (then their defaults:
+    /// digit augmentation on, DeepConvNet's two dropout layers at 0.5).
+    static func train(limit: Int, batch: Int, epochs: Int, output: String, in folder: URL, extra: [String] = [],
+                      drawing: Bool = false) -> [String] {
         ["train", "mnist", "--limit", String(limit), "--validation", "64", "--batch-size", String(batch),
-         "--epochs", String(epochs), "--no-augment", "--dropout", "0", "--threads", "1", "--quiet",
+         "--epochs", String(epochs)] + (drawing ? [] : ["--no-augment", "--dropout", "0"]) + ["--threads", "1", "--quiet",
          "--output", folder.appendingPathComponent(output).path] + extra
     }
 
@@ -112,6 +114,35 @@ import Testing
         // only rank 0 writes: one weights file, one checkpoint, nothing else
         let files = try FileManager.default.contentsOfDirectory(atPath: work.path).sorted()
         #expect(files == ["one.checkpoint.safetensors", "one.safetensors", "two.checkpoint.safetensors", "two.safetensors"], "\(files)")
+    }
+
+    /// Digit augmentation and dropout on (their defaults): every example draws from streams keyed
+    /// by its position in the epoch order, so two ranks draw what one process draws and take the
+    /// same steps (4 SGD steps over 2 epochs of 2 batches of 64, 32 per rank).
+    @Test(.enabled(if: ExternalTool.mpirun.testsRun, Comment(rawValue: ExternalTool.mpirun.skipReason)))
+    func twoRanksDrawTheAugmentationAndDropoutOfOneProcess() throws {
+        let work = try Self.workFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let arguments = { (name: String) in
+            Self.train(limit: 192, batch: 64, epochs: 2, output: name, in: work,
+                       extra: ["--optimizer", "sgd", "--learning-rate", "0.1"], drawing: true)
+        }
+        let single = try GlimpseProcess.run(arguments("one.safetensors"))
+        #expect(single.status == 0, "\(single.stderr)")
+        let pair = try Self.mpirun(2, arguments("two.safetensors"))
+        #expect(pair.status == 0, "\(pair.stderr)")
+        let one = try Self.tensors(work.appendingPathComponent("one.safetensors"))
+        let two = try Self.tensors(work.appendingPathComponent("two.safetensors"))
+        let difference = Self.largestRelativeDifference(one, two)
+        #expect(difference < 1e-6, "largest relative difference after four steps \(difference)")
+        let (lossesOne, lossesTwo) = (try Self.losses(work.appendingPathComponent("one.safetensors")),
+                                      try Self.losses(work.appendingPathComponent("two.safetensors")))
+        for (x, y) in zip(lossesOne, lossesTwo) { #expect(abs(x - y) <= 1e-5 * max(1, abs(x)), "losses \(lossesOne) against \(lossesTwo)") }
+        // the draws are on: the same run without them ends elsewhere
+        let plain = try GlimpseProcess.run(Self.train(limit: 192, batch: 64, epochs: 2, output: "plain.safetensors", in: work,
+                                                      extra: ["--optimizer", "sgd", "--learning-rate", "0.1"]))
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(Self.largestRelativeDifference(one, try Self.tensors(work.appendingPathComponent("plain.safetensors"))) > 1e-3)
     }
 
     @Test(.enabled(if: ExternalTool.mpirun.testsRun, Comment(rawValue: ExternalTool.mpirun.skipReason)))
