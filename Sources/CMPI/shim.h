@@ -11,3 +11,5 @@ static inline MPI_Datatype glimpse_mpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Op glimpse_mpi_max(void) { return MPI_MAX; }
 static inline MPI_Datatype glimpse_mpi_int(void) { return MPI_INT; }
 static inline MPI_Datatype glimpse_mpi_uint64(void) { return MPI_UINT64_T; }
+static inline MPI_Request glimpse_mpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline MPI_Status *glimpse_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }

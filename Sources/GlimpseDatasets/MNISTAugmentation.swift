@@ -65,6 +65,22 @@ public struct MNISTAugmentation: Sendable, Equatable {
     /// per image from one generator (all channels of an image move together); returns a new
     /// batch `[B, C, H, W]`.
     public func augment(batch: Tensor, using generator: inout SeededGenerator) -> Tensor {
+        augment(batch: batch) { _ in drawParameters(using: &generator) }
+    }
+
+    /// Augments every image of a batch `[B, C, H, W]`, image n drawing its shift and rotation from
+    /// `generators[n]` (B generators), so an image's draw does not depend on the others in the
+    /// batch; returns a new batch `[B, C, H, W]`.
+    public func augment(batch: Tensor, generators: [SeededGenerator]) -> Tensor {
+        precondition(batch.rank == 4 && generators.count == batch.shape[0],
+                     "MNISTAugmentation: \(generators.count) generators for batch shape \(batch.shape)")
+        var generators = generators
+        return augment(batch: batch) { n in drawParameters(using: &generators[n]) }
+    }
+
+    /// Augments batch `[B, C, H, W]` with the parameters `parameters(n)` gives image n (called once
+    /// per image, in order); returns a new batch `[B, C, H, W]`.
+    private func augment(batch: Tensor, parameters: (Int) -> (shiftX: Int, shiftY: Int, degrees: Float)) -> Tensor {
         precondition(batch.rank == 4, "MNISTAugmentation: batch shape \(batch.shape) is not [B, C, H, W]")
         let (channels, height, width) = (batch.shape[1], batch.shape[2], batch.shape[3])
         let pixels = height * width
@@ -72,7 +88,7 @@ public struct MNISTAugmentation: Sendable, Equatable {
         batch.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { destination in
                 for n in 0..<batch.shape[0] {
-                    let p = drawParameters(using: &generator)
+                    let p = parameters(n)
                     for c in 0..<channels {
                         let plane = (n * channels + c) * pixels
                         let input = UnsafeBufferPointer(rebasing: source[plane..<(plane + pixels)])

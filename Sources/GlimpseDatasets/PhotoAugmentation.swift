@@ -68,13 +68,30 @@ public struct PhotoAugmentation: Sendable, Equatable {
     /// draw); returns a new batch `[B, C, H, W]`.
     public func augment(batch: Tensor, using generator: inout SeededGenerator) -> Tensor {
         precondition(batch.rank == 4, "PhotoAugmentation: batch shape \(batch.shape) is not [B, C, H, W]")
+        return augment(batch: batch) { _ in draw(height: batch.shape[2], width: batch.shape[3], using: &generator) }
+    }
+
+    /// Augments every image of a batch `[B, C, H, W]`, image n drawing from `generators[n]`
+    /// (B generators), so an image's draw does not depend on the others in the batch; returns a
+    /// new batch `[B, C, H, W]`.
+    public func augment(batch: Tensor, generators: [SeededGenerator]) -> Tensor {
+        precondition(batch.rank == 4 && generators.count == batch.shape[0],
+                     "PhotoAugmentation: \(generators.count) generators for batch shape \(batch.shape)")
+        var generators = generators
+        return augment(batch: batch) { n in draw(height: batch.shape[2], width: batch.shape[3], using: &generators[n]) }
+    }
+
+    /// Augments batch `[B, C, H, W]` with the draw `drawFor(n)` gives image n (called once per
+    /// image, in order); returns a new batch `[B, C, H, W]`.
+    private func augment(batch: Tensor, drawFor: (Int) -> Draw) -> Tensor {
+        precondition(batch.rank == 4, "PhotoAugmentation: batch shape \(batch.shape) is not [B, C, H, W]")
         let (channels, height, width) = (batch.shape[1], batch.shape[2], batch.shape[3])
         let pixels = height * width
         var result = batch
         batch.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { destination in
                 for n in 0..<batch.shape[0] {
-                    let d = draw(height: height, width: width, using: &generator)
+                    let d = drawFor(n)
                     if !d.flip && d.width == Float(width) && d.height == Float(height) { continue }
                     for c in 0..<channels {
                         let plane = (n * channels + c) * pixels

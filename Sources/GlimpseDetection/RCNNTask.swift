@@ -11,8 +11,13 @@
 //
 // An "epoch" is `batchesPerEpoch` mini-batches (by default enough for 32-per-batch draws to
 // cover the foreground pool once: ceil(foreground windows / 32)). For the generic `Trainer`,
-// one "example" is one mini-batch: the trainer's batch size is 1 and `exampleCount` is the
-// epoch's batch count; the example index does not choose the windows, the generator does.
+// one "example" is one window: the trainer's batch size is `windowsPerBatch` and an example's
+// index is its position in its mini-batch (the epoch order is 0, 1, ..., 127 repeated); the
+// generator, not the index, chooses the windows. `makeBatch` always draws a whole mini-batch's
+// windows and warps those at the positions it is given, and `lossAndGradients` skips the
+// dropout draws of the positions before and after its own, so a data-parallel rank that gets
+// positions [lo, hi) draws exactly what one process draws for the whole batch
+// (`drawsForWholeBatch`): two ranks take the step of one process.
 // The paper also mirrors windows; digits are not mirror-symmetric, so we do not.
 
 import GlimpseImaging
@@ -22,12 +27,14 @@ import GlimpseTraining
 
 /// R-CNN's fine-tuning on pooled, warped windows.
 public struct RCNNTask: TrainingTask {
-    /// One mini-batch: warped windows and their class slots.
+    /// Positions `first ..< first + W` of a mini-batch of `windowsPerBatch`: warped windows and their class slots.
     public struct Batch {
         /// `[W, 3, 28, 28]`.
         public var windows: Tensor
         /// Each window's slot (0: background).
         public var labels: [Int]
+        /// The position of the first window in its mini-batch.
+        public var first: Int
     }
 
     /// A training window: an image, a box in it and its class slot.
@@ -87,15 +94,18 @@ public struct RCNNTask: TrainingTask {
         (self.maxProposals, self.frozenPrefixes) = (maxProposals, frozenPrefixes)
     }
 
-    /// Mini-batches per epoch (one "example" is one mini-batch).
-    public var exampleCount: Int { batchesPerEpoch }
+    /// Windows per epoch (one "example" is one window of a mini-batch).
+    public var exampleCount: Int { batchesPerEpoch * windowsPerBatch }
+
+    /// True: every share of a mini-batch draws the whole mini-batch's windows and dropout masks.
+    public var drawsForWholeBatch: Bool { true }
 
     /// Class slots (background included).
     public var slots: Int { training.categories.count + 1 }
 
-    /// A seeded permutation of the epoch's batch numbers (the windows come from the generator).
+    /// The positions 0 ..< `windowsPerBatch`, once per mini-batch (the windows come from the generator).
     public func epochOrder(epoch: Int, seed: UInt64) -> [Int] {
-        SeededGenerator.epochOrder(count: exampleCount, epoch: epoch, seed: seed)
+        (0..<exampleCount).map { $0 % windowsPerBatch }
     }
 
     /// `count` distinct indices below `bound` (all of them when `count >= bound`), drawn from `random`.
@@ -109,14 +119,17 @@ public struct RCNNTask: TrainingTask {
         return chosen
     }
 
-    /// For each index, one mini-batch: `foregroundPerBatch` foreground windows and the rest background, warped.
+    /// Draws one mini-batch (`foregroundPerBatch` foreground windows and the rest background) and
+    /// warps the windows at `indices`, consecutive positions in it.
     public mutating func makeBatch(_ indices: ArraySlice<Int>, random: inout SeededGenerator) -> Batch {
-        var windows = [Window]()
-        for _ in indices {
-            let fg = Self.draw(foregroundPerBatch, below: foreground.count, random: &random).map { foreground[$0] }
-            let bg = Self.draw(windowsPerBatch - fg.count, below: background.count, random: &random).map { background[$0] }
-            windows += fg + bg
-        }
+        let first = indices.first ?? 0
+        precondition(indices.elementsEqual(first..<(first + indices.count)) && first + indices.count <= windowsPerBatch,
+                     "RCNNTask: positions \(Array(indices)) are not consecutive positions of one mini-batch of \(windowsPerBatch)")
+        let fg = Self.draw(foregroundPerBatch, below: foreground.count, random: &random).map { foreground[$0] }
+        let bg = Self.draw(windowsPerBatch - fg.count, below: background.count, random: &random).map { background[$0] }
+        let all = fg + bg
+        precondition(all.count == windowsPerBatch, "RCNNTask: \(all.count) windows drawn for a batch of \(windowsPerBatch)")
+        let windows = Array(all[first..<(first + indices.count)])
         let s = RCNNNetwork.inputSize, plane = preprocessing.channels * s * s
         let examples = training.examples, preprocessing = self.preprocessing
         let pixels = Tensor(uninitializedShape: [windows.count, preprocessing.channels, s, s]) { out in
@@ -129,21 +142,25 @@ public struct RCNNTask: TrainingTask {
                 }
             }
         }
-        return Batch(windows: pixels, labels: windows.map(\.slot))
+        return Batch(windows: pixels, labels: windows.map(\.slot), first: first)
     }
 
-    /// Softmax cross-entropy over the windows and its gradients; metrics: window `accuracy` (per batch).
+    /// Softmax cross-entropy over the windows and its gradients; metrics: window `accuracy` (a sum
+    /// over the windows). The network's one dropout layer (after fc1, `hidden` draws per window)
+    /// draws row by row, so the draws of the positions before and after the batch's are skipped.
     public func lossAndGradients(model: inout RCNNNetwork, batch: Batch, random: inout SeededGenerator) -> TaskStep {
         var gradients = Gradients(frozenPrefixes: frozenPrefixes)
+        let count = batch.labels.count, perWindow = model.hidden
+        for _ in 0..<(batch.first * perWindow) { _ = random.next() }
         var context = ForwardContext(random: random)
         let (logits, pullback) = model.forward(batch.windows, context: &context)
         random = context.random
+        for _ in 0..<((windowsPerBatch - batch.first - count) * perWindow) { _ = random.next() }
         let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: batch.labels)
         gradients.needsInputGradient = false
         _ = pullback(dLogits, &gradients)
         let correct = zip(logits.argmaxRows(), batch.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
-        return TaskStep(loss: loss, examples: 1, metricSums: ["accuracy": Double(correct) / Double(batch.labels.count)],
-                        gradients: gradients)
+        return TaskStep(loss: loss, examples: count, metricSums: ["accuracy": Double(correct)], gradients: gradients)
     }
 
     /// AP, AP50 and AP75 of the fine-tuned softmax (no SVMs or regressors yet) on the validation images.

@@ -6,7 +6,10 @@
 //   3. per class, a linear SVM with hard-negative mining (LinearSVM) and a ridge box regressor
 //      (RidgeRegression), both on features scaled to mean norm 20; the scale is folded into
 //      the stored weights, so the detector applies them to raw features.
-// Stages 2-3 are deterministic and not checkpointed: a resumed run redoes them. The weights
+// Stages 2-3 are deterministic and not checkpointed: a resumed run redoes them. Under mpirun,
+// stage 1 is the Trainer's data-parallel loop (RCNNTask draws for the whole mini-batch, so the
+// ranks take one process's steps), stage 2 is split by images and gathered on rank 0, and rank 0
+// alone does stage 3, the validation and the write. The weights
 // file holds the network's tensors, `svm.weight` [K, hidden], `svm.bias` [K], `bbox_reg.weight`
 // [4K, 1024] and `bbox_reg.bias` [4K], with the DetectorDescription (method rcnn), the recipe
 // and the validation AP of four variants (SVM or softmax, with or without regression) measured
@@ -61,9 +64,11 @@ public struct RCNNTraining {
         let task = RCNNTask(training: training, validation: fineTuneValidation, preprocessing: preprocessing,
                             windowsPerBatch: settings.windowsPerBatch, foregroundFraction: config.foregroundFraction,
                             batchesPerEpoch: settings.batchesPerEpoch, maxProposals: config.maxProposals, frozenPrefixes: config.freeze)
-        trainer = Trainer(task: task, model: network, epochs: config.epochs, batchSize: 1, seed: config.seed,
+        trainer = Trainer(task: task, model: network, epochs: config.epochs, batchSize: task.windowsPerBatch, seed: config.seed,
                           optimizer: config.optimizer, schedule: try config.makeSchedule(stepsPerEpoch: task.batchesPerEpoch),
                           settings: config.metadata.merging(settings.metadata) { own, _ in own })
+        // under mpirun every rank goes on to compute its share of the region features
+        trainer.othersExitAfterTraining = false
     }
 
     /// What a finished run measured.
@@ -87,8 +92,21 @@ public struct RCNNTraining {
         let record = try trainer.run(checkpointFile: checkpoint, resume: resume, report: report)
         let task = trainer.task, network = trainer.model
         var clock = ProgressReporter.now()
-        let bank = RegionFeatureBank(training: task.training, network: network, preprocessing: task.preprocessing,
+        let bank: RegionFeatureBank
+        let images = task.training.examples.indices
+        if trainer.communicator != nil {
+            // data-parallel: every rank (with the same fine-tuned network) computes the features of
+            // a contiguous share of the images; rank 0 gathers them in rank order, which is image
+            // order, trains the SVMs and regressors and writes alone; the others end in the gather
+            let own = RegionFeatureBank(training: task.training, images: trainer.rankShare(of: images.count), network: network,
+                                        preprocessing: task.preprocessing, maxProposals: config.maxProposals,
+                                        regressionIoU: settings.regressionIoU, regionBatch: settings.regionBatch)
+            let parts = trainer.gatherOnRootOrExit(own.packed(), during: "the gather of the region features for the SVMs")
+            bank = RegionFeatureBank(parts: parts, hidden: network.hidden, categories: task.training.categories.count)
+        } else {
+            bank = RegionFeatureBank(training: task.training, images: images, network: network, preprocessing: task.preprocessing,
                                      maxProposals: config.maxProposals, regressionIoU: settings.regressionIoU, regionBatch: settings.regionBatch)
+        }
         let featureSeconds = ProgressReporter.now() - clock
         log(String(format: "features of %d training regions (%d for box regression) in %.1f s", bank.count, bank.regressionRows.count, featureSeconds))
 
@@ -211,15 +229,16 @@ struct RegionFeatureBank {
     /// The number of regions.
     var count: Int { rows.count }
 
-    /// Runs `network` over every image's regions (`regionBatch` per forward pass).
-    init(training: DetectionSet, network: RCNNNetwork, preprocessing: ImagePreprocessing, maxProposals: Int, regressionIoU: Double,
-         regionBatch: Int) {
+    /// Runs `network` over the regions of the training images at `images` (`regionBatch` per forward pass).
+    init(training: DetectionSet, images: Range<Int>, network: RCNNNetwork, preprocessing: ImagePreprocessing, maxProposals: Int,
+         regressionIoU: Double, regionBatch: Int) {
         let k = training.categories.count
         categories = k
         var index = [Int: Int]()
         for (c, id) in training.categoryIDs.enumerated() { index[id] = c }
         var fc1 = [Float](), pool3 = [Float](), targets = [Float]()
-        for (i, example) in training.examples.enumerated() {
+        for i in images {
+            let example = training.examples[i]
             let (w, h) = (example.image.width, example.image.height)
             let proposals = example.proposals.prefix(maxProposals).map { $0.clipped(width: w, height: h) }.filter { $0.width >= 1 && $0.height >= 1 }
             let regions = proposals + example.boxes
@@ -245,6 +264,51 @@ struct RegionFeatureBank {
             }
         }
         self.fc1 = Tensor(shape: [rows.count, network.hidden], scalars: fc1)
+        self.pool3 = Tensor(shape: [regressionRows.count, RCNNNetwork.regressionFeatures], scalars: pool3)
+        regressionTargets = Tensor(shape: [regressionRows.count, 4], scalars: targets)
+    }
+
+    /// The bank as one Float buffer, for the gather of a data-parallel run: the region and
+    /// regression-row counts, then per region its image, ground-truth flag, ground-truth class and
+    /// `K` best IoUs, then fc1, the regression rows' categories, pool3 and targets (every integer
+    /// is below 2^24, so Float holds it exactly).
+    func packed() -> [Float] {
+        var values: [Float] = [Float(rows.count), Float(regressionRows.count)]
+        for (r, row) in rows.enumerated() {
+            values += [Float(row.image), row.isGroundTruth ? 1 : 0, Float(groundTruthClass[r])]
+            values += maxIoU[(r * categories)..<((r + 1) * categories)]
+        }
+        values += fc1.scalars
+        values += regressionRows.map { Float($0.category) }
+        values += pool3.scalars
+        values += regressionTargets.scalars
+        return values
+    }
+
+    /// The banks `packed` by each rank, joined in order (`hidden`: fc1's width, `categories`: K).
+    init(parts: [[Float]], hidden: Int, categories k: Int) {
+        categories = k
+        var fc1 = [Float](), pool3 = [Float](), targets = [Float]()
+        for part in parts {
+            let (count, regressions) = (Int(part[0]), Int(part[1]))
+            var offset = 2
+            for _ in 0..<count {
+                rows.append(Row(image: Int(part[offset]), isGroundTruth: part[offset + 1] != 0))
+                groundTruthClass.append(Int(part[offset + 2]))
+                maxIoU += part[(offset + 3)..<(offset + 3 + k)]
+                offset += 3 + k
+            }
+            fc1 += part[offset..<(offset + count * hidden)]
+            offset += count * hidden
+            regressionRows += part[offset..<(offset + regressions)].map { RegressionRow(category: Int($0)) }
+            offset += regressions
+            pool3 += part[offset..<(offset + regressions * RCNNNetwork.regressionFeatures)]
+            offset += regressions * RCNNNetwork.regressionFeatures
+            targets += part[offset..<(offset + regressions * 4)]
+            offset += regressions * 4
+            precondition(offset == part.count, "RegionFeatureBank: a packed part of \(part.count) values, \(offset) read")
+        }
+        self.fc1 = Tensor(shape: [rows.count, hidden], scalars: fc1)
         self.pool3 = Tensor(shape: [regressionRows.count, RCNNNetwork.regressionFeatures], scalars: pool3)
         regressionTargets = Tensor(shape: [regressionRows.count, 4], scalars: targets)
     }

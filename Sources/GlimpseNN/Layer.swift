@@ -19,13 +19,44 @@ public typealias Pullback = (_ outputGradient: Tensor, _ gradients: inout Gradie
 
 /// What a training forward pass draws on besides its input: the random generator for
 /// dropout and similar layers. Passed explicitly; there is no global training flag.
+///
+/// A context made with `init(random:firstExample:)` draws per example: a layer that draws
+/// (dropout) asks `exampleStreams(count:)` for one generator per row of its input, derived from
+/// the stream seed, the layer's ordinal among the drawing layers of this forward pass, and the
+/// row's example number (`firstExample` + row). A row's numbers then depend only on which example
+/// it is, not on which other examples share the batch, so a data-parallel rank holding part of a
+/// global batch draws what one process holding all of it draws.
 public struct ForwardContext {
-    /// The generator dropout masks (and any other training-time randomness) come from.
+    /// The generator dropout masks (and any other training-time randomness) come from when the
+    /// context does not draw per example.
     public var random: SeededGenerator
+    /// The example number of row 0 of the batch (nil: draw from `random` in order).
+    public let firstExample: Int?
+    /// The drawing layers that have asked for streams so far in this forward pass.
+    public private(set) var drawingLayers = 0
 
-    /// Creates a context drawing from `random`.
+    /// Creates a context drawing from `random` in order.
     public init(random: SeededGenerator) {
         self.random = random
+        self.firstExample = nil
+    }
+
+    /// Creates a context drawing per example: `random` is the stream seed (not advanced), and
+    /// row 0 of the batch is example number `firstExample` (>= 0).
+    public init(random: SeededGenerator, firstExample: Int) {
+        precondition(firstExample >= 0, "ForwardContext: negative first example \(firstExample)")
+        self.random = random
+        self.firstExample = firstExample
+    }
+
+    /// One generator per row for the next drawing layer, or nil when the context draws in order
+    /// from `random`. Row r's generator depends only on the stream seed, the layer's ordinal and
+    /// example number `firstExample + r`.
+    public mutating func exampleStreams(count: Int) -> [SeededGenerator]? {
+        guard let firstExample else { return nil }
+        let layer = random.derived(0x6c61_7965_7200 &+ UInt64(drawingLayers))  // "layer" + ordinal
+        drawingLayers += 1
+        return (0..<count).map { layer.derived(UInt64(firstExample + $0)) }
     }
 }
 

@@ -19,6 +19,9 @@ public struct ClassificationTask<Data: ClassificationData>: TrainingTask {
         public var images: Tensor
         /// The class index of each image.
         public var labels: [Int]
+        /// The example number of image 0: its position in the epoch order (image n is example
+        /// `firstExample + n`); keys the per-example random streams.
+        public var firstExample: Int
     }
 
     /// The training images (after the hold-out).
@@ -56,18 +59,35 @@ public struct ClassificationTask<Data: ClassificationData>: TrainingTask {
         training.epochOrder(epoch: epoch, seed: seed)
     }
 
-    /// The images at `indices`, photo-augmented then digit-augmented.
+    /// True: every example draws its augmentation and dropout from streams of its own, derived
+    /// from the step's generator and the example's position in the epoch order, so a data-parallel
+    /// rank holding part of a global batch draws for its examples what one process draws for them.
+    public var drawsForWholeBatch: Bool { true }
+
+    /// The images at `indices` (a slice of the epoch order: its indices are the examples'
+    /// positions in it), photo-augmented then digit-augmented; image n draws from its own streams
+    /// derived from `random` (not advanced here) and its position `indices.startIndex + n`.
     public mutating func makeBatch(_ indices: ArraySlice<Int>, random: inout SeededGenerator) -> Batch {
         training.fillBatch(indices, images: &images, labels: &labels)
-        if !photoAugmentation.isIdentity { images = photoAugmentation.augment(batch: images, using: &random) }
-        if let digitAugmentation { images = digitAugmentation.augment(batch: images, using: &random) }
-        return Batch(images: images, labels: labels)
+        let first = indices.startIndex
+        func streams(_ purpose: UInt64) -> [SeededGenerator] {
+            let base = random.derived(purpose)
+            return (0..<indices.count).map { base.derived(UInt64(first + $0)) }
+        }
+        if !photoAugmentation.isIdentity { images = photoAugmentation.augment(batch: images, generators: streams(0x7068_6f74)) }
+        if let digitAugmentation { images = digitAugmentation.augment(batch: images, generators: streams(0x6469_6769)) }
+        return Batch(images: images, labels: labels, firstExample: first)
     }
 
-    /// Softmax cross-entropy and its gradients; the metric `accuracy` counts correct images.
+    /// Softmax cross-entropy and its gradients; the metric `accuracy` counts correct images. Each
+    /// image's dropout masks come from its own streams (`ForwardContext(random:firstExample:)`);
+    /// `random` then advances by one fixed step, the same whatever the batch holds.
     public func lossAndGradients(model: inout Sequential, batch: Batch, random: inout SeededGenerator) -> TaskStep {
+        var dropoutSeed = random.derived(0x6472_6f70)
         let (result, gradients) = ClassifierStep.gradients(model: &model, images: batch.images, labels: batch.labels,
-                                                           random: &random, frozenPrefixes: frozenPrefixes)
+                                                           random: &dropoutSeed, frozenPrefixes: frozenPrefixes,
+                                                           firstExample: batch.firstExample)
+        random = random.derived(0x7374_6570)
         return TaskStep(loss: result.loss, examples: batch.labels.count,
                         metricSums: ["accuracy": Double(result.correct)], gradients: gradients)
     }

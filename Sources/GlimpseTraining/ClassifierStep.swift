@@ -22,18 +22,22 @@ public enum ClassifierStep {
     ///   - model: the network, `[N, ...]` images to `[N, K]` logits; batch-norm statistics update in place.
     ///   - images: the batch, `[N, C, H, W]`.
     ///   - labels: `N` class indices.
-    ///   - random: the generator dropout draws from; advanced in place.
+    ///   - random: the generator dropout draws from; advanced in place (not advanced when
+    ///     `firstExample` is given: it is then the seed of the per-example streams).
+    ///   - firstExample: nil to draw dropout masks in order from `random`; otherwise the example
+    ///     number of image 0, and each image's masks come from its own stream (`ForwardContext`).
     ///   - frozenPrefixes: parameter-name prefixes that get no gradient; batch norms whose
     ///     `weight` is frozen also keep their running statistics (and normalise with them), so a
     ///     frozen part of the network does not change at all.
     public static func gradients<M: Layer>(
-        model: inout M, images: Tensor, labels: [Int], random: inout SeededGenerator, frozenPrefixes: [String] = []
+        model: inout M, images: Tensor, labels: [Int], random: inout SeededGenerator, frozenPrefixes: [String] = [],
+        firstExample: Int? = nil
     ) -> (result: StepResult, gradients: Gradients) {
         precondition(images.shape[0] == labels.count, "ClassifierStep: \(labels.count) labels for batch \(images.shape)")
         model.freezeBatchNormStatistics(frozenPrefixes: frozenPrefixes)
         var gradients = Gradients(frozenPrefixes: frozenPrefixes)
         gradients.needsInputGradient = false  // nobody uses the gradient of the images
-        var context = ForwardContext(random: random)
+        var context = firstExample.map { ForwardContext(random: random, firstExample: $0) } ?? ForwardContext(random: random)
         let (logits, pullback) = model.forward(images, context: &context)
         random = context.random
         let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels)

@@ -13,12 +13,17 @@
 //   the reported curve is the global batch's. Batch-norm running statistics follow the same rule
 //   applied to their change during the step (exact for the running mean); the normalisation inside
 //   the forward pass uses the rank's own share (like DDP without SyncBatchNorm).
-// - Randomness: the shared generator is advanced identically on every rank; each rank's
-//   augmentation and dropout draw from a stream derived from it and the rank. Runs with the same
-//   rank count are therefore bit-identical; a run with augmentation or dropout draws different
-//   (equally distributed) masks than a single process, so only a task without random draws
-//   matches a single process to float rounding.
-// - Only rank 0 validates and writes checkpoints (`Trainer.run`).
+// - Randomness: the shared generator is advanced identically on every rank. A task whose draws
+//   do not depend on which part of the batch it holds (`drawsForWholeBatch`: classification draws
+//   each example's augmentation and dropout from streams keyed by its position in the epoch order;
+//   R-CNN draws the whole mini-batch) gets that generator itself, so it draws what one process
+//   draws; any other task's augmentation and dropout draw from a stream derived from it and the
+//   rank (bit-identical between runs with the same rank count, equally distributed but other
+//   masks than one process's).
+// - Only rank 0 validates and writes checkpoints (`Trainer.run`); the others wait for it at a
+//   barrier after each epoch, with an allowance for that work (`soloAllowance`).
+// - Every collective waits with a deadline (`Communicator.timeout`, GLIMPSE_MPI_TIMEOUT): a rank
+//   that is alive but stuck ends the job with a message naming it and the step.
 
 import Foundation
 import GlimpseDistributed
@@ -50,6 +55,30 @@ extension Trainer {
         return (count * rank / size)..<(count * (rank + 1) / size)
     }
 
+    /// Seconds beyond `Communicator.timeout` that the other ranks wait for rank 0 to validate and
+    /// write the checkpoint after an epoch that took `epochSeconds` to train: twice the epoch. A
+    /// validation pass is forward-only (about a third of a training step per example), so this
+    /// covers a validation set up to about six times the training set.
+    public static func soloAllowance(epochSeconds: Double) -> Double { 2 * max(0, epochSeconds) }
+
+    /// This rank's contiguous share of `count` items (all of them in one process), for work after
+    /// training that the ranks split (R-CNN's region features).
+    public func rankShare(of count: Int) -> Range<Int> {
+        communicator.map { Self.share(of: count, rank: $0.rank, size: $0.size) } ?? 0..<count
+    }
+
+    /// Sends `part` to rank 0, which returns every rank's part in rank order; a rank other than 0
+    /// finalizes MPI and exits with status 0 once its part is sent. In one process: `[part]`.
+    public func gatherOnRootOrExit(_ part: [Float], during phase: String) -> [[Float]] {
+        guard let communicator else { return [part] }
+        let parts = communicator.gather(part, during: phase)
+        guard communicator.isRoot else {
+            communicator.finalize()
+            exit(0)
+        }
+        return parts
+    }
+
     /// Checks that the run can be split over `communicator`'s ranks: every rank needs at least one
     /// example of every full batch.
     func checkDataParallel(_ communicator: Communicator) throws {
@@ -66,13 +95,18 @@ extension Trainer {
     mutating func dataParallelStep(_ indices: ArraySlice<Int>, on communicator: Communicator) -> TaskStep {
         let share = Self.share(of: indices.count, rank: communicator.rank, size: communicator.size)
         let mine = indices[(indices.startIndex + share.lowerBound)..<(indices.startIndex + share.upperBound)]
-        var generator = random.derived(0x7261_6e6b_0000 &+ UInt64(communicator.rank))
-        random = random.derived(0x7374_6570)  // the same on every rank
+        // a task that draws for the whole batch gets the training generator itself, which then
+        // advances on every rank exactly as in one process; any other task a stream per rank
+        let wholeBatch = task.drawsForWholeBatch
+        precondition(!wholeBatch || !mine.isEmpty, "Trainer: an empty share of a batch the task draws for as a whole")
+        var generator = wholeBatch ? random : random.derived(0x7261_6e6b_0000 &+ UInt64(communicator.rank))
+        if !wholeBatch { random = random.derived(0x7374_6570) }  // the same on every rank
         let buffersBefore = model.buffers
         var local = TaskStep(loss: 0, examples: 0, gradients: Gradients())
         if !mine.isEmpty {
             let batch = task.makeBatch(mine, random: &generator)
             local = task.lossAndGradients(model: &model, batch: batch, random: &generator)
+            if wholeBatch { random = generator }
             if dataParallelMetricKeys == nil { dataParallelMetricKeys = local.metricSums.keys.sorted() }
         }
         let metricKeys = dataParallelMetricKeys ?? []
@@ -109,9 +143,9 @@ extension Trainer {
         // the barrier separates waiting for a slower rank from the sum's own cost (one message
         // latency per step, microseconds within a machine)
         let arrived = ProgressReporter.now()
-        communicator.barrier()
+        communicator.barrier(during: "the barrier before the gradient sum of step \(step + 1) (epoch \(epoch + 1))")
         let start = ProgressReporter.now()
-        communicator.sumInRankOrder(&packed)
+        communicator.sumInRankOrder(&packed, during: "the gradient sum of step \(step + 1) (epoch \(epoch + 1))")
         communication.waitSeconds += start - arrived
         communication.seconds += ProgressReporter.now() - start
         communication.steps += 1
@@ -153,14 +187,14 @@ extension Trainer {
         let layout = (modelState.map { "\($0.key)\($0.value.shape)" } + ["|"] + optimizerState.map { "\($0.key)\($0.value.shape)" })
             .joined(separator: ",")
         var rootLayout = Array(layout.utf8)
-        communicator.broadcast(&rootLayout)
+        communicator.broadcast(&rootLayout, during: "the start (rank 0's model layout)")
         guard rootLayout == Array(layout.utf8) else {
             throw TrainingError.badOption("rank \(communicator.rank): the model and optimizer state differ from rank 0's "
                                           + "(\(modelState.count) model and \(optimizerState.count) optimizer tensors here)")
         }
         var values = [Float]()
         for (_, tensor) in modelState + optimizerState { values.append(contentsOf: tensor.scalars) }
-        communicator.broadcast(&values)
+        communicator.broadcast(&values, during: "the start (rank 0's weights and optimizer state)")
         var offset = 0
         func next(_ tensor: Tensor) -> Tensor {
             defer { offset += tensor.count }
@@ -172,7 +206,7 @@ extension Trainer {
         try model.load(newModel, source: "rank 0's state")
         try optimizer.loadState(newOptimizer)
         var counters = [UInt64(epoch), UInt64(step)] + random.state
-        communicator.broadcast(&counters)
+        communicator.broadcast(&counters, during: "the start (rank 0's epoch, step and generator)")
         epoch = Int(counters[0])
         step = Int(counters[1])
         random = SeededGenerator(state: Array(counters[2...]))

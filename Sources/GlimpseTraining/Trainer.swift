@@ -12,8 +12,8 @@
 // Under `mpirun` with two or more ranks the same loop runs data-parallel (DataParallel.swift):
 // rank 0's state is broadcast after the resume, every rank takes its share of each global batch,
 // the gradients are summed over the ranks in a fixed order, and only rank 0 validates and writes
-// the checkpoint. The other ranks finalize MPI and exit once the last epoch is done, so rank 0
-// alone goes on to test, save and report.
+// the checkpoint while the others wait at a barrier. The other ranks finalize MPI and exit once
+// the last epoch is done, so rank 0 alone goes on to test, save and report.
 
 import Foundation
 import GlimpseDistributed
@@ -61,6 +61,9 @@ public struct Trainer<Task: TrainingTask> {
     public let communicator: Communicator?
     /// What the gradient sums over the ranks cost so far (zero without `communicator`).
     public internal(set) var communication = CommunicationStatistics()
+    /// Whether `run` ends the ranks other than 0 (finalize and exit 0) once the last epoch is done;
+    /// false for a run that goes on with collective work after training (R-CNN's feature stage).
+    public var othersExitAfterTraining = true
     /// The task's metric names, sorted, from this rank's first step (data-parallel runs only).
     var dataParallelMetricKeys: [String]?
 
@@ -178,7 +181,8 @@ public struct Trainer<Task: TrainingTask> {
     ///
     /// Data-parallel (under `mpirun`): every rank resumes from `checkpointFile` (it must be
     /// readable on every rank's machine), then takes rank 0's state; only rank 0 writes the
-    /// checkpoint; after the last epoch the other ranks finalize MPI and exit with status 0.
+    /// checkpoint; after the last epoch the other ranks finalize MPI and exit with status 0
+    /// (unless `othersExitAfterTraining` is false: then they return too).
     public mutating func run(checkpointFile: URL, resume: Bool, report: (TrainingEvent) -> Void = { _ in }) throws -> Record {
         var record = Record(history: [], trainingSeconds: 0)
         if let communicator { try checkDataParallel(communicator) }
@@ -202,9 +206,12 @@ public struct Trainer<Task: TrainingTask> {
                                                "training_seconds": String(format: "%.1f", record.trainingSeconds)])
                     .write(to: checkpointFile)
             }
+            // the others wait here while rank 0 validates and writes the checkpoint, alone
+            communicator?.barrier(during: "the barrier after epoch \(epoch) (rank 0 validating and writing the checkpoint)",
+                                  allowance: Self.soloAllowance(epochSeconds: summary.seconds))
             report(.epochEnded(summary))
         }
-        if let communicator, !communicator.isRoot {
+        if let communicator, !communicator.isRoot, othersExitAfterTraining {
             communicator.finalize()
             exit(0)
         }

@@ -21,9 +21,18 @@ public protocol TrainingTask {
     /// The number of training examples an epoch visits.
     var exampleCount: Int { get }
 
-    /// The order epoch `epoch` (from 0) visits the examples in: a permutation of `0..<exampleCount`
-    /// that depends only on (`epoch`, `seed`).
+    /// The order epoch `epoch` (from 0) visits the examples in: `exampleCount` indices that depend
+    /// only on (`epoch`, `seed`), usually a permutation of `0..<exampleCount` (a task whose
+    /// examples the generator draws may repeat indices: R-CNN's are positions in a mini-batch).
     func epochOrder(epoch: Int, seed: UInt64) -> [Int]
+
+    /// True when `makeBatch` and `lossAndGradients` draw the same random numbers for an example
+    /// whatever part of a global batch they are given, and advance the generator the same way
+    /// (they draw for the whole batch and use their part's share, as R-CNN does, or draw each
+    /// example from streams keyed by its position in the epoch order, as classification does). A
+    /// data-parallel rank then hands them the training generator itself, so every rank and a single
+    /// process draw alike; otherwise each rank draws from a stream of its own. Default false.
+    var drawsForWholeBatch: Bool { get }
 
     /// Loads and augments the examples at `indices`; augmentation draws from `random`.
     /// Mutating so that a task can reuse its batch buffers from step to step.
@@ -41,6 +50,9 @@ public protocol TrainingTask {
 }
 
 extension TrainingTask {
+    /// False: the task's draws depend on the examples it is given.
+    public var drawsForWholeBatch: Bool { false }
+
     /// `epoch:loss:metric...:validation...`, every value with five decimals, names in sorted order.
     public func historyEntry(_ summary: EpochSummary) -> String {
         let values = [String(format: "%.5f", summary.loss)]

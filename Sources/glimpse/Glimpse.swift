@@ -23,9 +23,18 @@ struct Glimpse: ParsableCommand {
     ///
     /// Under `mpirun` (docs/distributed.md) MPI starts before anything else and ends after the
     /// command; a rank that fails prints its error prefixed with its rank and aborts the whole job
-    /// (MPI_Abort), so the other ranks stop at once instead of waiting for it forever.
+    /// (MPI_Abort), so the other ranks stop at once instead of waiting for it forever. A rank that
+    /// is alive but stuck is caught by the deadline of the others' next collective
+    /// (GLIMPSE_MPI_TIMEOUT). MPI failing to start is an error with its cause and exit status 1.
     static func main() {
-        let world = Communicator.world
+        let world: Communicator?
+        do {
+            world = try Communicator.start()
+        } catch {
+            // MPI did not start (or a GLIMPSE_MPI_ variable is malformed): nothing to abort yet
+            printError("error: \(error)")
+            Foundation.exit(1)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -95,7 +95,7 @@ struct RunCommand: ParsableCommand {
                      + (world.map { " on each of \($0.size) ranks" } ?? ""))
         var summary: RunSummary
         do {
-            summary = try runner.run(afterLock: { world?.barrier() }) { entry, counts in
+            summary = try runner.run(afterLock: { world?.barrier(during: "the barrier at the start of the run (rank 0 taking the output folder's lock)") }) { entry, counts in
                 if entry.status == .failed {
                     // --quiet never hides a failure; the other ranks' reporters are quiet, so
                     // their failures go to stderr prefixed with the rank
@@ -107,10 +107,16 @@ struct RunCommand: ParsableCommand {
                                 fields: "failed \(counts.failed)")
             }
             if let world {
-                // every rank's part is on disk once all have passed the barrier
-                world.barrier()
+                // every rank's part is on disk once all have passed the barrier; the ranks finish
+                // their shares at different times, so the deadline bounds silence: it restarts
+                // whenever a ledger part grows
+                let folder = URL(fileURLWithPath: output)
+                world.barrier(during: "the barrier at the end of the run (every rank finishing its share)",
+                              progress: { Self.ledgerPartBytes(in: folder, ranks: world.size) })
+                if world.isRoot { summary = try runner.mergeShards(count: world.size, seconds: summary.seconds) }
+                // the others wait for rank 0's merge here rather than, unbounded, in MPI_Finalize
+                world.barrier(during: "the barrier after rank 0's merge of the ledger parts and run-wide files", allowance: summary.seconds)
                 guard world.isRoot else { return }
-                summary = try runner.mergeShards(count: world.size, seconds: summary.seconds)
                 CollectiveExit.reached = true
             }
         } catch {
@@ -121,5 +127,15 @@ struct RunCommand: ParsableCommand {
                             summary.ok, summary.resumed, summary.outOfDomain, summary.failed, summary.skipped, summary.seconds,
                             summary.imagesPerSecond, peakResidentMB(), output))
         if summary.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// The total size of the ranks' ledger parts in `folder`: it grows while any rank of a sharded
+    /// run records inputs, the progress signal of the barrier at the end of the run.
+    static func ledgerPartBytes(in folder: URL, ranks: Int) -> Int {
+        (0..<ranks).reduce(0) { total, rank in
+            var status = stat()
+            let path = folder.appendingPathComponent(RunShard.ledgerName(rank: rank)).path
+            return total + (stat(path, &status) == 0 ? Int(status.st_size) : 0)
+        }
     }
 }

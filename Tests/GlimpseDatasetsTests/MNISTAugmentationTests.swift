@@ -105,4 +105,15 @@ import GlimpseTensor
         let noShift = MNISTAugmentation(shiftEnabled: false).drawParameters(using: &generator)
         #expect(noShift.shiftX == 0 && noShift.shiftY == 0 && noShift.degrees != 0)
     }
+
+    @Test func perImageGeneratorsMakeEachImageIndependentOfTheOthers() {
+        let generators = (0..<4).map { SeededGenerator(seed: 200 + UInt64($0)) }
+        let whole = MNISTAugmentation().augment(batch: Self.batch, generators: generators).scalars
+        for n in 0..<4 {
+            let image = Tensor(shape: [1, 1, 28, 28], scalars: Array(Self.batch.scalars[(n * 784)..<((n + 1) * 784)]))
+            var alone = generators[n]
+            #expect(MNISTAugmentation().augment(batch: image, using: &alone).scalars == Array(whole[(n * 784)..<((n + 1) * 784)]))
+        }
+        #expect(whole != MNISTAugmentation().augment(batch: Self.batch, generators: generators.reversed()).scalars)
+    }
 }

@@ -71,4 +71,18 @@ import Testing
         let batch = Self.ramp(batch: 4)
         #expect(crop.augment(batch: batch, using: &a) == crop.augment(batch: batch, using: &b))
     }
+
+    @Test func perImageGeneratorsMakeEachImageIndependentOfTheOthers() {
+        let crop = PhotoAugmentation(flipProbability: 0.5, minimumScale: 0.5)
+        let batch = Self.ramp(batch: 4)
+        let generators = (0..<4).map { SeededGenerator(seed: 100 + UInt64($0)) }
+        let whole = crop.augment(batch: batch, generators: generators).scalars
+        let plane = batch.count / 4
+        for n in 0..<4 {
+            let image = Tensor(shape: [1] + Array(batch.shape.dropFirst()),
+                               scalars: Array(batch.scalars[(n * plane)..<((n + 1) * plane)]))
+            var alone = generators[n]
+            #expect(crop.augment(batch: image, using: &alone).scalars == Array(whole[(n * plane)..<((n + 1) * plane)]))
+        }
+    }
 }

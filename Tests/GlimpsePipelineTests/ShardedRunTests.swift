@@ -10,11 +10,12 @@ import Testing
 
 @Suite(.serialized) struct ShardedRunTests {
     /// `mpirun -np 2 glimpse ARGUMENTS` in `directory`, allowed as root, ranks not bound to cores.
-    static func mpirun(_ arguments: [String], in directory: URL) throws -> GlimpseRun {
+    /// `environment` adds VARIABLE=VALUE settings.
+    static func mpirun(_ arguments: [String], in directory: URL, environment: [String] = []) throws -> GlimpseRun {
         let glimpse = try GlimpseProcess.executable().path
         return try GlimpseProcess.run(
             program: URL(fileURLWithPath: "/usr/bin/env"),
-            ["OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+            environment + ["OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
              "OMPI_MCA_btl_vader_single_copy_mechanism=none", try ExternalTool.mpirun.require(),
              "--oversubscribe", "--bind-to", "none", "-np", "2", glimpse] + arguments, in: directory)
     }
@@ -110,5 +111,23 @@ import Testing
         #expect(Set(actual.keys) == Set(expected.keys))
         let different = expected.keys.filter { actual[$0] != expected[$0] }.sorted()
         #expect(different.isEmpty, "differ: \(different.prefix(5))")
+    }
+
+    /// A rank that finished its share but is stuck before the end (the test hook
+    /// GLIMPSE_MPI_TEST_STALL=1:2: rank 1 sleeps forever in its second collective, the barrier
+    /// at the end of the run) ends the job within the timeout; rank 0 names it and writes no report.
+    @Test(.enabled(if: ExternalTool.mpirun.testsRun, Comment(rawValue: ExternalTool.mpirun.skipReason)))
+    func aStuckRankEndsTheRunWithinTheTimeout() throws {
+        let work = try PipelineFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        try RunCommandTests.manyImages(count: 20, in: work)
+        let start = Date()
+        let run = try Self.mpirun(["run", "cheap.yaml", "many", "-o", "out", "--quiet", "--jobs", "1"], in: work,
+                                  environment: ["GLIMPSE_MPI_TIMEOUT=3", "GLIMPSE_MPI_TEST_STALL=1:2"])
+        let seconds = Date().timeIntervalSince(start)
+        #expect(run.status != 0)
+        #expect(seconds >= 3 && seconds < 25, "the job took \(seconds) s")
+        #expect(run.stderr.contains("rank 0 of 2: no reply from rank 1 within 3 s in the barrier at the end of the run"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("out/report.html").path))
     }
 }
