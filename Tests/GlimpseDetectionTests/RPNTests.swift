@@ -194,6 +194,28 @@ struct RPNTests {
         }
     }
 
+    @Test func theRadixSelectGivesTheQuickselectsKthHighest() {
+        var random = SeededGenerator(seed: 23)
+        let special: [Float] = [0, -0.0, 1, -1, .infinity, -.infinity, .greatestFiniteMagnitude, -.leastNonzeroMagnitude, 1e-30, -1e30]
+        for value in special { #expect(TopScores.value(ofKey: TopScores.sortKey(value)).bitPattern == value.bitPattern) }
+        for round in 0..<24 {
+            let n = [1, 2, 7, 300, 15360, 4097][round % 6]
+            var scores = (0..<n).map { _ -> Float in
+                switch round % 4 {
+                case 0: Float(random.next() % 5) - 2          // many ties, zeros of both signs below
+                case 1: random.nextUniform() * 40 - 30
+                case 2: special[Int(random.next() % UInt64(special.count))]
+                default: (random.nextUniform() - 0.5) * 1e-3  // values sharing their top bits
+                }
+            }
+            if round % 4 == 0 { scores = scores.map { $0 == 0 && random.next() % 2 == 0 ? -0.0 : $0 } }
+            for k in Set([1, 2, n / 3, n / 2, n - 1, n]) where k >= 1 && k <= n {
+                #expect(TopScores.kthHighest(scores, k) == TopScores.kthHighestByQuickselect(scores, k), "n \(n), k \(k), round \(round)")
+                #expect(TopScores.indices(of: scores, count: k) == TopScores.indicesNaive(of: scores, count: k), "n \(n), k \(k), round \(round)")
+            }
+        }
+    }
+
     @Test func proposalsAreDecodedClippedFilteredSuppressedAndCapped() {
         // A 2x2 map of one 4 px anchor on an 8 px input; the image is 16 px (scale 2).
         let anchors = AnchorGrid(sizes: [4], ratios: [1]).anchors(featureHeight: 2, featureWidth: 2, inputSize: 8)
