@@ -319,6 +319,16 @@ struct RPNTests {
         #expect(proposed.status == 0 && proposed.stderr.contains("rpn: 4 images in"), "\(proposed.stderr)")
         let scored = try GlimpseProcess.run(["eval", "proposals", "--gt", scenes + "/test/instances.json", "--pred", out, "--top", "50"], in: root)
         #expect(scored.status == 0 && scored.stdout.contains("recall@0.5"), "\(scored.stdout)\(scored.stderr)")
+        // The tiny trunk from the command line: from scratch at 128 px, its file names it, and propose takes --pre-nms and --nms.
+        let tiny = work.appendingPathComponent("tiny.safetensors").path
+        let tinyTrained = try GlimpseProcess.run(["train", "proposer", "--data", scenes, "--trunk", "tiny", "--trunk-widths", "4,4,8", "--epochs", "1",
+                                                  "--quiet", "--output", tiny], in: root)
+        #expect(tinyTrained.status == 0 && tinyTrained.stdout.contains("after 1 epochs"), "\(tinyTrained.stdout)\(tinyTrained.stderr)")
+        let tinyFile = try SafetensorsFile(contentsOf: URL(fileURLWithPath: tiny))
+        #expect(tinyFile.metadata["rpn.trunk"] == "tiny" && tinyFile.metadata["preprocess.input_size"] == "128" && tinyFile.metadata["train.pretrained"] == "none")
+        let tinyProposed = try GlimpseProcess.run(["propose", "--proposer", "rpn", "--weights", tiny, "--pre-nms", "100", "--nms", "0.6", "--max", "30",
+                                                   String(format: "\(scenes)/test/images/%06d.png", 0)], in: root)
+        #expect(tinyProposed.status == 0 && (1...30).contains(tinyProposed.stdout.split(separator: "\n").count), "\(tinyProposed.stdout)\(tinyProposed.stderr)")
     }
 
     // MARK: bad input
