@@ -10,8 +10,10 @@
 #
 # The last rows put the region proposal network (`rpn`, datasets/weights/rpn-scenes.safetensors)
 # in front of the same Fast R-CNN, as Pipelines/detect-rpn.yaml does (its trunk is the
-# detector's, so the run makes one trunk pass per image for both stages). --rows REGEX runs only
-# the rows whose name matches (e.g. --rows 'fast-rcnn').
+# detector's, so the run makes one trunk pass per image for both stages). The "rpn tiny" rows use
+# the RPN on its own tiny trunk (datasets/weights/rpn-tiny-scenes.safetensors, pre-NMS 1000, as
+# Pipelines/detect-rpn-tiny.yaml: two trunk passes, the tiny one about a millisecond). --rows
+# REGEX runs only the rows whose name matches (e.g. --rows 'fast-rcnn').
 #
 # The `faster-rcnn` rows run Faster R-CNN (datasets/weights/faster-rcnn-scenes.safetensors, as
 # Pipelines/detect-faster.yaml): no proposer stage, one network whose RPN head proposes (the
@@ -52,6 +54,8 @@ rows=(
     "fast-rcnn on rpn|fast-rcnn|100||rpn"
     "fast-rcnn on rpn|fast-rcnn|300||rpn"
     "fast-rcnn on rpn|fast-rcnn|1000||rpn"
+    "fast-rcnn on rpn tiny|fast-rcnn|100||rpn-tiny"
+    "fast-rcnn on rpn tiny|fast-rcnn|300||rpn-tiny"
     "faster-rcnn|faster-rcnn|100||none"
     "faster-rcnn|faster-rcnn|300||none"
     "faster-rcnn|faster-rcnn|1000||none"
@@ -63,6 +67,8 @@ for row in "${rows[@]}"; do
     grep -Eq "$ROWS" <<< "$name" || continue
     if [ "${proposer:-}" = rpn ]; then
         proposerLine="  proposer: {use: rpn, weights: $PWD/datasets/weights/rpn-scenes.safetensors, max: $proposals}"
+    elif [ "${proposer:-}" = rpn-tiny ]; then
+        proposerLine="  proposer: {use: rpn, weights: $PWD/datasets/weights/rpn-tiny-scenes.safetensors, max: $proposals, pre_nms: 1000}"
     elif [ "${proposer:-}" = none ]; then
         proposerLine=""
     else

@@ -35,7 +35,10 @@ public struct FasterRCNNTraining {
         var (grid, proposerHidden, proposerTensors) = (AnchorGrid.scenes, 64, [String: Tensor]())
         if let path = config.proposerWeights {
             let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
-            let description = try RPNDescription(metadata: file.metadata, file: path)
+            let description = try RPNDescription(file: file, path: path)
+            guard description.trunk == .deepconvnet else {
+                throw TrainingError.badOption("\(path): an rpn on the \(description.trunk.name) trunk; Faster R-CNN shares DeepConvNet's trunk")
+            }
             guard let conv = file["rpn_conv.weight"], conv.shape.count == 4 else {
                 throw TrainingError.badOption("\(path): no rpn_conv tensor of a region proposal network's shape")
             }

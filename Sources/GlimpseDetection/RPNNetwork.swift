@@ -11,13 +11,16 @@
 // `hidden` channels (64, DeepConvNet's width). The outputs start as py-faster-rcnn's:
 // normal(0, 0.01) weights, zero biases. Parameter names are DeepConvNet's for the trunk (so its
 // and Fast R-CNN's weights load by name) and py-faster-rcnn's for the head.
+//
+// With `trunkKind: .tiny(widths:)` the trunk is the RPN's own three 3x3 convolutions to stride 4
+// instead (RPNTrunk: `tiny_conv1..3`, [N, 3, S, S] -> [N, w3, S/4, S/4]), trained from scratch.
 
 import GlimpseNN
 import GlimpseTensor
 
 /// The region proposal network: trunk, 3x3 convolution, objectness and box-delta outputs.
 public struct RPNNetwork: Layer {
-    /// DeepConvNet's layers up to `featureLayer`, `[N, C, S, S]` -> `[N, 64, h, w]`.
+    /// DeepConvNet's layers up to `featureLayer`, `[N, C, S, S]` -> `[N, 64, h, w]` (the tiny trunk's: `[N, w3, S/4, S/4]`).
     public var trunk: Sequential
     /// The 3x3 convolution and the two outputs, `[N, 64, h, w]` -> `[N, A, h, w]` and `[N, 4A, h, w]`.
     public var head: RPNHead
@@ -27,17 +30,21 @@ public struct RPNNetwork: Layer {
     public let inputSize: Int
     /// The trunk's feature-map side (h = w) on that input, measured.
     public let featureSize: Int
+    /// Which trunk: DeepConvNet's (Fast R-CNN's) or the RPN's own tiny one.
+    public let trunkKind: RPNTrunk
 
     /// A network with `anchorsPerPosition` anchors per cell on `inputChannels`-channel images of
-    /// side `inputSize`, `hidden` channels in the 3x3 convolution, initialised from `seed`.
+    /// side `inputSize`, `hidden` channels in the 3x3 convolution, on `trunkKind` read at
+    /// `featureLayer` (nil: the trunk's default), initialised from `seed`.
     public init(anchorsPerPosition: Int, inputSize: Int, inputChannels: Int = 3, hidden: Int = 64,
-                featureLayer: String = "relu6", seed: UInt64) {
+                featureLayer: String? = nil, trunkKind: RPNTrunk = .deepconvnet, seed: UInt64) {
         precondition(anchorsPerPosition >= 1 && inputSize >= 32 && hidden >= 1,
                      "RPNNetwork: \(anchorsPerPosition) anchors, input \(inputSize), hidden \(hidden)")
-        trunk = FastRCNNNetwork.makeTrunk(featureLayer: featureLayer, inputChannels: inputChannels, seed: seed)
+        let featureLayer = featureLayer ?? trunkKind.defaultFeatureLayer
+        trunk = trunkKind.makeLayers(featureLayer: featureLayer, inputChannels: inputChannels, seed: seed)
         var random = SeededGenerator(seed: seed).derived(0x7270_6e)
-        head = RPNHead(hidden: hidden, anchorsPerPosition: anchorsPerPosition, random: &random)
-        (self.featureLayer, self.inputSize) = (featureLayer, inputSize)
+        head = RPNHead(inChannels: trunkKind.outputChannels, hidden: hidden, anchorsPerPosition: anchorsPerPosition, random: &random)
+        (self.featureLayer, self.inputSize, self.trunkKind) = (featureLayer, inputSize, trunkKind)
         featureSize = trunk(Tensor(zeros: [1, inputChannels, inputSize, inputSize])).shape[3]
     }
 

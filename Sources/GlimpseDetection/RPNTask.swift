@@ -44,6 +44,8 @@ public struct RPNTask: TrainingTask {
     public let featureSize: Int
     /// Smooth L1's beta.
     public let boxBeta: Float
+    /// The box loss's weight (1: the objectness and box terms as torchvision weighs them).
+    public let boxWeight: Float
     /// Parameter-name prefixes that are not trained.
     public let frozenPrefixes: [String]
     /// The test-time selection validation measures (its `maxProposals` is the recall's cap).
@@ -53,8 +55,10 @@ public struct RPNTask: TrainingTask {
 
     /// Creates the task for a network whose trunk gives a `featureSize` square map on `preprocessing`'s input.
     public init(training: DetectionSet, validation: DetectionSet?, grid: AnchorGrid, sampler: AnchorSampler = AnchorSampler(),
-                preprocessing: ImagePreprocessing, featureSize: Int, boxBeta: Float = 1.0 / 9, frozenPrefixes: [String] = [],
-                settings: RPNProposalSettings = RPNProposalSettings()) {
+                preprocessing: ImagePreprocessing, featureSize: Int, boxBeta: Float = 1.0 / 9, boxWeight: Float = 1,
+                frozenPrefixes: [String] = [], settings: RPNProposalSettings = RPNProposalSettings()) {
+        precondition(boxWeight > 0 && boxWeight.isFinite, "RPNTask: box weight \(boxWeight)")
+        self.boxWeight = boxWeight
         (self.training, self.validation, self.grid, self.sampler) = (training, validation, grid, sampler)
         (self.preprocessing, self.featureSize, self.boxBeta, self.frozenPrefixes, self.settings) =
             (preprocessing, featureSize, boxBeta, frozenPrefixes, settings)
@@ -116,14 +120,16 @@ public struct RPNTask: TrainingTask {
                      sampled: sampled, positives: positives)
     }
 
-    /// The objectness and box losses of `batch`'s outputs and their gradients (both divided by the sampled count).
+    /// The objectness and box losses of `batch`'s outputs and their gradients (both divided by the
+    /// sampled count, the box term times `boxWeight`).
     public func loss(logits: Tensor, deltas: Tensor, batch: Batch) -> (objectness: Float, box: Float, dLogits: Tensor, dDeltas: Tensor) {
         let normalizer = Float(max(1, batch.sampled))
         let (objectness, dLogits) = SigmoidCrossEntropy.lossAndGradient(logits: logits, targets: batch.labels, weights: batch.labelWeights,
                                                                         normalizer: normalizer)
         let (box, dDeltas) = SmoothL1Loss.lossAndGradient(predictions: deltas, targets: batch.targets, weights: batch.targetWeights,
                                                           beta: boxBeta, normalizer: normalizer)
-        return (objectness, box, dLogits, dDeltas)
+        guard boxWeight != 1 else { return (objectness, box, dLogits, dDeltas) }
+        return (objectness, box * boxWeight, dLogits, dDeltas * boxWeight)
     }
 
     /// The loss and its gradients; metrics (per image): `cls` and `box` losses, sampled `positives`.

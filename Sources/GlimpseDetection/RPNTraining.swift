@@ -62,7 +62,7 @@ public struct RPNTraining {
         self.config = config
         guard !training.examples.isEmpty else { throw TrainingError.badOption("no training images") }
         var network = RPNNetwork(anchorsPerPosition: config.anchors.perPosition, inputSize: config.inputSize, hidden: config.hidden,
-                                 featureLayer: config.featureLayer, seed: config.seed)
+                                 featureLayer: config.featureLayer, trunkKind: config.trunk, seed: config.seed)
         var preprocessing = FastRCNNTraining.preprocessing(
             inputSize: config.inputSize, mean: config.subtractMean ? FastRCNNTraining.channelMeans(training) : [0, 0, 0])
         var loaded = [String]()
@@ -81,7 +81,7 @@ public struct RPNTraining {
         let sampler = AnchorSampler(batchSize: config.anchorsPerImage, positiveFraction: config.positiveFraction,
                                     positiveThreshold: config.positiveThreshold, negativeThreshold: config.negativeThreshold)
         let task = RPNTask(training: training, validation: validation, grid: config.anchors, sampler: sampler,
-                           preprocessing: preprocessing, featureSize: network.featureSize, boxBeta: config.boxBeta,
+                           preprocessing: preprocessing, featureSize: network.featureSize, boxBeta: config.boxBeta, boxWeight: config.boxWeight,
                            frozenPrefixes: config.freeze, settings: RPNProposalSettings(maxProposals: config.validationProposals))
         let steps = (training.examples.count + config.imagesPerBatch - 1) / config.imagesPerBatch
         trainer = Trainer(task: task, model: network, epochs: config.epochs, batchSize: config.imagesPerBatch, seed: config.seed,
@@ -106,9 +106,15 @@ public struct RPNTraining {
         extra["validation.images"] = String(task.validation?.examples.count ?? 0)
         extra["validation.proposals"] = String(task.settings.maxProposals)
         for (key, value) in validation { extra["validation." + key] = String(format: "%.4f", value) }
-        extra["model"] = "Region proposal network (Ren et al. 2015) on DeepConvNet: trunk conv1..\(config.featureLayer), "
+        let trunkText: String
+        if case .tiny(let widths) = config.trunk {
+            trunkText = "its own tiny trunk: tiny_conv1..3 (3x3, strides 2, 2, 1; \(widths.map(String.init).joined(separator: "/")) channels)"
+        } else {
+            trunkText = "DeepConvNet: trunk conv1..\(config.featureLayer)"
+        }
+        extra["model"] = "Region proposal network (Ren et al. 2015) on \(trunkText), "
             + "rpn_conv 3x3, rpn_cls_score (\(config.anchors.perPosition) anchors), rpn_bbox_pred"
-        let description = RPNDescription(anchors: config.anchors, featureLayer: config.featureLayer, featureSize: task.featureSize,
+        let description = RPNDescription(anchors: config.anchors, trunk: config.trunk, featureLayer: config.featureLayer, featureSize: task.featureSize,
                                          preprocessing: task.preprocessing, sharedTrunk: sharedTrunk, extra: extra)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try trainer.model.save(to: output, metadata: description.metadata)

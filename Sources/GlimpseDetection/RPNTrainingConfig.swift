@@ -12,8 +12,10 @@ public struct RPNTrainingConfig: Sendable, Equatable {
     public var pretrained: String? = "datasets/weights/fast-rcnn-scenes.safetensors"
     /// The network input's side; images are resized to it.
     public var inputSize = 192
-    /// The trunk layer the head reads (`FastRCNNNetwork.featureLayers`).
+    /// The trunk layer the head reads (one of `trunk.featureLayers`).
     public var featureLayer = "relu6"
+    /// The trunk: DeepConvNet's (Fast R-CNN's) or the RPN's own tiny one (trained from scratch).
+    public var trunk = RPNTrunk.deepconvnet
     /// Channels of the 3x3 convolution.
     public var hidden = 64
     /// The anchors.
@@ -28,6 +30,8 @@ public struct RPNTrainingConfig: Sendable, Equatable {
     public var negativeThreshold = 0.3
     /// Smooth L1's beta for the box deltas (py-faster-rcnn's sigma 3: 1/9).
     public var boxBeta: Float = 1.0 / 9
+    /// The box loss's weight against the objectness loss (1: torchvision's and py-faster-rcnn's balance).
+    public var boxWeight: Float = 1
     /// Passes over the training images.
     public var epochs = 6
     /// Images per step.
@@ -52,9 +56,16 @@ public struct RPNTrainingConfig: Sendable, Equatable {
     /// Creates the defaults.
     public init() {}
 
-    /// The settings as checkpoint and weights metadata (`train.*`).
+    /// The settings as checkpoint and weights metadata (`train.*`; the trunk and the box weight
+    /// only when they are not the defaults, so earlier checkpoints still resume).
     public var metadata: [String: String] {
-        [
+        var out: [String: String] = [:]
+        if case .tiny(let widths) = trunk {
+            out["train.trunk"] = trunk.name
+            out["train.trunk_widths"] = widths.map(String.init).joined(separator: ",")
+        }
+        if boxWeight != 1 { out["train.box_weight"] = String(boxWeight) }
+        let base: [String: String] = [
             "train.method": RPNDescription.method,
             "train.pretrained": pretrained.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none",
             "train.input_size": String(inputSize), "train.feature_layer": featureLayer, "train.hidden": String(hidden),
@@ -66,7 +77,8 @@ public struct RPNTrainingConfig: Sendable, Equatable {
             "train.learning_rate": String(learningRate), "train.schedule": schedule, "train.warmup_epochs": String(warmupEpochs),
             "train.seed": String(seed), "train.freeze": freeze.joined(separator: ","), "train.subtract_mean": String(subtractMean),
             "train.validation_proposals": String(validationProposals),
-        ].merging(optimizer.metadata) { own, _ in own }
+        ]
+        return out.merging(base.merging(optimizer.metadata) { own, _ in own }) { own, _ in own }
     }
 
     /// Throws `TrainingError.badOption` naming the first setting that cannot be used.
@@ -77,9 +89,17 @@ public struct RPNTrainingConfig: Sendable, Equatable {
         guard (0...1).contains(positiveFraction), 0 <= negativeThreshold, negativeThreshold <= positiveThreshold, positiveThreshold <= 1 else {
             throw TrainingError.badOption("positive fraction in [0, 1] and 0 <= negative IoU <= positive IoU <= 1")
         }
-        guard boxBeta > 0 else { throw TrainingError.badOption("box beta must be positive") }
-        guard FastRCNNNetwork.featureLayers.contains(featureLayer) else {
-            throw TrainingError.badOption("feature layer \(featureLayer): one of \(FastRCNNNetwork.featureLayers.joined(separator: ", "))")
+        guard boxBeta > 0, boxWeight > 0, boxWeight.isFinite else { throw TrainingError.badOption("box beta and box weight must be positive") }
+        guard trunk.featureLayers.contains(featureLayer) else {
+            throw TrainingError.badOption("feature layer \(featureLayer): one of \(trunk.featureLayers.joined(separator: ", ")) for the \(trunk.name) trunk")
+        }
+        if case .tiny(let widths) = trunk {
+            guard widths.count == 3, widths.allSatisfy({ (1...1024).contains($0) }) else {
+                throw TrainingError.badOption("tiny trunk widths \(widths): three channel counts in 1...1024")
+            }
+            guard pretrained == nil else {
+                throw TrainingError.badOption("the tiny trunk trains from scratch: no pretrained weights (\(pretrained!))")
+            }
         }
         guard learningRate > 0, warmupEpochs >= 0, warmupEpochs < epochs else {
             throw TrainingError.badOption("learning rate > 0 and warm-up epochs in 0..<epochs")

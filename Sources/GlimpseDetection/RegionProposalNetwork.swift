@@ -54,16 +54,18 @@ public struct RegionProposalNetwork: RegionProposer {
             throw StageError(file: path, problem: "cannot read the region proposal network weights: \((error as NSError).localizedDescription)")
         }
         let file = try SafetensorsFile(data: data, source: path)
-        let description = try RPNDescription(metadata: file.metadata, file: path)
-        guard let scores = file["rpn_cls_score.weight"], let conv = file["rpn_conv.weight"], let conv1 = file["conv1.weight"],
+        let description = try RPNDescription(file: file, path: path)
+        let first = description.trunk.firstWeightName
+        guard let scores = file["rpn_cls_score.weight"], let conv = file["rpn_conv.weight"], let conv1 = file[first],
               scores.shape.count == 4, conv.shape.count == 4, conv1.shape.count == 4 else {
-            throw StageError(file: path, problem: "no rpn_cls_score, rpn_conv or conv1 tensors of a region proposal network's shapes")
+            throw StageError(file: path, problem: "no rpn_cls_score, rpn_conv or \(first.dropLast(7)) tensors of a region proposal network's shapes")
         }
         guard description.preprocessing.inputSize >= 32 else {
             throw StageError(file: path, problem: "preprocess.input_size \(description.preprocessing.inputSize) is under 32 px")
         }
         var network = RPNNetwork(anchorsPerPosition: scores.shape[0], inputSize: description.preprocessing.inputSize,
-                                 inputChannels: conv1.shape[1], hidden: conv.shape[0], featureLayer: description.featureLayer, seed: 0)
+                                 inputChannels: conv1.shape[1], hidden: conv.shape[0], featureLayer: description.featureLayer,
+                                 trunkKind: description.trunk, seed: 0)
         do {
             try network.load(from: file)
         } catch {
@@ -71,7 +73,7 @@ public struct RegionProposalNetwork: RegionProposer {
         }
         let digest = data.withUnsafeBytes { ContentHash.hex(ContentHash.fnv1a64($0)) }
         // A trunk trained frozen from a detector's is that detector's backbone: one pass serves both.
-        let identity = description.sharedTrunk ?? BackboneIdentity(architecture: "rpn-deepconvnet", weightsDigest: digest, weightsFile: path)
+        let identity = description.sharedTrunk ?? BackboneIdentity(architecture: "rpn-\(description.trunk.name)", weightsDigest: digest, weightsFile: path)
         try self.init(network: network, description: description, settings: settings, identity: identity, file: path)
     }
 

@@ -33,6 +33,10 @@ struct ProposeCommand: ParsableCommand {
     var mode = "fast"
     @Option(name: .customLong("max"), help: "Most proposals per image.")
     var maxProposals = 2000
+    @Option(help: "rpn: anchors of highest objectness decoded before NMS.")
+    var preNms = 6000
+    @Option(help: "rpn: NMS between proposals suppresses IoU above this.")
+    var nms = 0.7
     @Option(help: "Seed of the ranking's random factors.")
     var seed: UInt64 = 0
     @Option(help: "lines or json.")
@@ -62,6 +66,8 @@ struct ProposeCommand: ParsableCommand {
         guard ["selective-search", "rpn"].contains(proposer) else { throw ValidationError("--proposer must be selective-search or rpn") }
         guard SelectiveSearchParameters.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be single, fast or quality") }
         guard maxProposals >= 1 else { throw ValidationError("--max must be at least 1") }
+        guard preNms >= 1 else { throw ValidationError("--pre-nms must be at least 1") }
+        guard (0...1).contains(nms) else { throw ValidationError("--nms must be in [0, 1]") }
         guard ["lines", "json"].contains(format) else { throw ValidationError("--format must be lines or json") }
         guard previewCount >= 1 else { throw ValidationError("--preview-count must be at least 1") }
     }
@@ -84,7 +90,7 @@ struct ProposeCommand: ParsableCommand {
         if self.proposer == RegionProposalNetwork.conformanceName {
             let network: RegionProposalNetwork
             do {
-                network = try RegionProposalNetwork(weights: ProjectPaths.resolve(weights), settings: RPNProposalSettings(maxProposals: maxProposals))
+                network = try RegionProposalNetwork(weights: ProjectPaths.resolve(weights), settings: RPNProposalSettings(preNMS: preNms, nmsThreshold: nms, maxProposals: maxProposals))
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)

@@ -19,7 +19,8 @@ struct TrainProposer: ParsableCommand {
             Without a val split, --validation images are held out from the end. The trunk starts \
             from Fast R-CNN's or DeepConvNet's weights (--weights); anchors are --anchor-sizes x \
             --anchor-ratios (height / width) in network-input pixels at every feature-map cell. \
-            Each step samples --anchors-per-image anchors per image, at most half positive (IoU \
+            --trunk tiny trains the RPN's own small trunk (three 3x3 convolutions to stride 4 on the \
+            128 px input) from scratch instead. Each step samples --anchors-per-image anchors per image, at most half positive (IoU \
             >= 0.7, or the best anchor of an object), the rest negative (IoU < 0.3). With a \
             fast-rcnn start, its input size and feature layer and --freeze conv, the trunk stays \
             the detector's and the weights say so: a pipeline with both runs it once. A checkpoint \
@@ -28,14 +29,20 @@ struct TrainProposer: ParsableCommand {
             """)
 
     @OptionGroup var dataOptions: TrainingDataOptions
-    @Option(help: "Pretrained weights the trunk starts from (a fast-rcnn detector or DeepConvNet), or 'none' to train from scratch.")
-    var weights = "datasets/weights/fast-rcnn-scenes.safetensors"
-    @Option(help: "Network input side in pixels (images are resized to it).")
-    var inputSize = 192
-    @Option(help: "The trunk layer the head reads: relu6 (stride 4) or pool3 (stride 8).")
-    var featureLayer = "relu6"
-    @Option(help: "Channels of the 3x3 convolution.")
-    var hidden = 64
+    @Option(help: "The trunk: deepconvnet (Fast R-CNN's; starts from --weights) or tiny (the RPN's own three 3x3 convolutions to stride 4, trained from scratch).")
+    var trunk = "deepconvnet"
+    @Option(help: "The tiny trunk's channels per convolution, comma-separated (three).")
+    var trunkWidths = RPNTrunk.tinyWidths.map(String.init).joined(separator: ",")
+    @Option(help: "Pretrained weights the trunk starts from (a fast-rcnn detector or DeepConvNet), or 'none' to train from scratch (default: datasets/weights/fast-rcnn-scenes.safetensors; none for the tiny trunk).")
+    var weights: String?
+    @Option(help: "Network input side in pixels (images are resized to it; default 192, 128 for the tiny trunk).")
+    var inputSize: Int?
+    @Option(help: "The trunk layer the head reads: relu6 (stride 4) or pool3 (stride 8) of deepconvnet; tiny_relu3 of tiny (default: the last).")
+    var featureLayer: String?
+    @Option(help: "Channels of the 3x3 convolution (default 64; the last trunk width for the tiny trunk).")
+    var hidden: Int?
+    @Option(help: "Weight of the box-regression loss against the objectness loss.")
+    var boxWeight: Float = 1
     @Option(help: "Anchor sizes (square root of the area, input pixels), comma-separated.")
     var anchorSizes = AnchorGrid.scenes.sizes.map { String(Int($0)) }.joined(separator: ",")
     @Option(help: "Anchor aspect ratios (height / width), comma-separated.")
@@ -68,14 +75,34 @@ struct TrainProposer: ParsableCommand {
         return AnchorGrid(sizes: try list(anchorSizes, "--anchor-sizes"), ratios: try list(anchorRatios, "--anchor-ratios"))
     }
 
-    func validate() throws { _ = try anchors() }
+    /// The trunk --trunk and --trunk-widths name.
+    func trunkKind() throws -> RPNTrunk {
+        let widths = trunkWidths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard widths.count == 3, widths.allSatisfy({ $0 != nil && $0! >= 1 }) else {
+            throw ValidationError("--trunk-widths must be three positive channel counts, comma-separated")
+        }
+        guard let kind = RPNTrunk(name: trunk, widths: widths.map { $0! }) else {
+            throw ValidationError("--trunk must be one of \(RPNTrunk.names.joined(separator: ", "))")
+        }
+        return kind
+    }
+
+    func validate() throws {
+        _ = try anchors()
+        _ = try trunkKind()
+    }
 
     func run() throws {
         let threads = compute.apply()
         try exitOnError {
             var config = RPNTrainingConfig()
+            let kind = try trunkKind()
+            let weights = self.weights ?? (kind == .deepconvnet ? "datasets/weights/fast-rcnn-scenes.safetensors" : "none")
             config.pretrained = weights == "none" ? nil : ProjectPaths.resolve(weights)
-            (config.inputSize, config.featureLayer, config.hidden, config.anchors) = (inputSize, featureLayer, hidden, try anchors())
+            config.trunk = kind
+            (config.inputSize, config.featureLayer, config.anchors) =
+                (inputSize ?? kind.defaultInputSize, featureLayer ?? kind.defaultFeatureLayer, try anchors())
+            (config.hidden, config.boxWeight) = (hidden ?? (kind == .deepconvnet ? 64 : kind.outputChannels), boxWeight)
             (config.anchorsPerImage, config.epochs, config.imagesPerBatch) = (anchorsPerImage, epochs, imagesPerBatch)
             (config.optimizer, config.learningRate, config.schedule) = (try recipe.optimizer.choice(), recipe.learningRate, recipe.schedule ?? "step")
             (config.warmupEpochs, config.seed, config.subtractMean) = (recipe.warmupEpochs ?? 0, recipe.seed, subtractMean)
@@ -104,7 +131,7 @@ struct TrainProposer: ParsableCommand {
                 progress.log("note: starting afresh; \(checkpoint) will be overwritten (use --resume to continue it)")
             }
             let task = run.trainer.task
-            progress.log("training rpn (\(run.trainer.model.parameterCount) parameters, \(config.anchors.perPosition) anchors per cell on a "
+            progress.log("training rpn on the \(kind.name) trunk (\(run.trainer.model.parameterCount) parameters, \(config.anchors.perPosition) anchors per cell on a "
                          + "\(task.featureSize)x\(task.featureSize) map) on \(training.examples.count) images (\(objects) objects) from "
                          + "\(sources.trainName), validating recall at \(validationProposals) proposals on \(validation.examples.count); "
                          + "\(run.trainer.optimizer.name), \(threads) thread(s), seed \(recipe.seed)"

@@ -194,6 +194,28 @@ struct RPNTests {
         }
     }
 
+    @Test func theRadixSelectGivesTheQuickselectsKthHighest() {
+        var random = SeededGenerator(seed: 23)
+        let special: [Float] = [0, -0.0, 1, -1, .infinity, -.infinity, .greatestFiniteMagnitude, -.leastNonzeroMagnitude, 1e-30, -1e30]
+        for value in special { #expect(TopScores.value(ofKey: TopScores.sortKey(value)).bitPattern == value.bitPattern) }
+        for round in 0..<24 {
+            let n = [1, 2, 7, 300, 15360, 4097][round % 6]
+            var scores = (0..<n).map { _ -> Float in
+                switch round % 4 {
+                case 0: Float(random.next() % 5) - 2          // many ties, zeros of both signs below
+                case 1: random.nextUniform() * 40 - 30
+                case 2: special[Int(random.next() % UInt64(special.count))]
+                default: (random.nextUniform() - 0.5) * 1e-3  // values sharing their top bits
+                }
+            }
+            if round % 4 == 0 { scores = scores.map { $0 == 0 && random.next() % 2 == 0 ? -0.0 : $0 } }
+            for k in Set([1, 2, n / 3, n / 2, n - 1, n]) where k >= 1 && k <= n {
+                #expect(TopScores.kthHighest(scores, k) == TopScores.kthHighestByQuickselect(scores, k), "n \(n), k \(k), round \(round)")
+                #expect(TopScores.indices(of: scores, count: k) == TopScores.indicesNaive(of: scores, count: k), "n \(n), k \(k), round \(round)")
+            }
+        }
+    }
+
     @Test func proposalsAreDecodedClippedFilteredSuppressedAndCapped() {
         // A 2x2 map of one 4 px anchor on an 8 px input; the image is 16 px (scale 2).
         let anchors = AnchorGrid(sizes: [4], ratios: [1]).anchors(featureHeight: 2, featureWidth: 2, inputSize: 8)
@@ -297,6 +319,16 @@ struct RPNTests {
         #expect(proposed.status == 0 && proposed.stderr.contains("rpn: 4 images in"), "\(proposed.stderr)")
         let scored = try GlimpseProcess.run(["eval", "proposals", "--gt", scenes + "/test/instances.json", "--pred", out, "--top", "50"], in: root)
         #expect(scored.status == 0 && scored.stdout.contains("recall@0.5"), "\(scored.stdout)\(scored.stderr)")
+        // The tiny trunk from the command line: from scratch at 128 px, its file names it, and propose takes --pre-nms and --nms.
+        let tiny = work.appendingPathComponent("tiny.safetensors").path
+        let tinyTrained = try GlimpseProcess.run(["train", "proposer", "--data", scenes, "--trunk", "tiny", "--trunk-widths", "4,4,8", "--epochs", "1",
+                                                  "--quiet", "--output", tiny], in: root)
+        #expect(tinyTrained.status == 0 && tinyTrained.stdout.contains("after 1 epochs"), "\(tinyTrained.stdout)\(tinyTrained.stderr)")
+        let tinyFile = try SafetensorsFile(contentsOf: URL(fileURLWithPath: tiny))
+        #expect(tinyFile.metadata["rpn.trunk"] == "tiny" && tinyFile.metadata["preprocess.input_size"] == "128" && tinyFile.metadata["train.pretrained"] == "none")
+        let tinyProposed = try GlimpseProcess.run(["propose", "--proposer", "rpn", "--weights", tiny, "--pre-nms", "100", "--nms", "0.6", "--max", "30",
+                                                   String(format: "\(scenes)/test/images/%06d.png", 0)], in: root)
+        #expect(tinyProposed.status == 0 && (1...30).contains(tinyProposed.stdout.split(separator: "\n").count), "\(tinyProposed.stdout)\(tinyProposed.stderr)")
     }
 
     // MARK: bad input

@@ -106,7 +106,7 @@ struct PipelineFileTests {
         }
     }
 
-    @Test(arguments: ["classify.yaml", "default.yaml", "detect.yaml", "detect-rcnn.yaml", "detect-rpn.yaml", "detect-faster.yaml", "segment.yaml", "segment-fcn32s.yaml",
+    @Test(arguments: ["classify.yaml", "default.yaml", "detect.yaml", "detect-rcnn.yaml", "detect-rpn.yaml", "detect-rpn-tiny.yaml", "detect-faster.yaml", "segment.yaml", "segment-fcn32s.yaml",
                       "segment-per-pixel.yaml", "scenes.yaml", "scenes-fast.yaml", "caption.yaml", "faces.yaml"])
     func shippedPipelinesLoadAndBuild(name: String) throws {
         let path = PipelineFixtures.root.appendingPathComponent("Pipelines/" + name).path
@@ -148,6 +148,8 @@ struct PipelineFileTests {
             #expect(pipeline.boxCategories == (0...9).map(String.init) && pipeline.boxCategoryIDs == Array(1...10))
             // The RPN's trunk is the Fast R-CNN detector's (kept frozen in training): one pass for both.
             if name == "detect-rpn.yaml" { #expect(pipeline.backbonePasses.count == 1, "\(pipeline.backbonePasses.map(\.backbone.identity))") }
+            // The tiny-trunk RPN brings its own trunk: two passes, its (about a millisecond) and the detector's.
+            if name == "detect-rpn-tiny.yaml" { #expect(pipeline.backbonePasses.count == 2, "\(pipeline.backbonePasses.map(\.backbone.identity))") }
             return
         }
         #expect(pipeline.stages.contains { $0.kind == .classifier })
