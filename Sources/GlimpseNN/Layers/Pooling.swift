@@ -138,12 +138,19 @@ public struct MaxPool2D: Layer {
                             let first = (p + s - 1) / s, last = min((w + p - k) / s, ow - 1)
                             if first <= last {
                                 for j in 0..<k {
-                                    let c = columns + (j - p)
+                                    // column ox * s - p + j of window ox, inside the row for first...last
+                                    // (no overflow checks: the window arithmetic above bounds every index)
+                                    let offset = j - p
                                     if s == 2 {
-                                        // (no overflow checks: the window arithmetic above bounds every index)
-                                        for ox in first...last { line[ox] = c[2 &* ox] > line[ox] ? c[2 &* ox] : line[ox] }
+                                        for ox in first...last {
+                                            let v = columns[2 &* ox &+ offset]
+                                            line[ox] = v > line[ox] ? v : line[ox]
+                                        }
                                     } else {
-                                        for ox in first...last { line[ox] = c[s &* ox] > line[ox] ? c[s &* ox] : line[ox] }
+                                        for ox in first...last {
+                                            let v = columns[s &* ox &+ offset]
+                                            line[ox] = v > line[ox] ? v : line[ox]
+                                        }
                                     }
                                 }
                             }
