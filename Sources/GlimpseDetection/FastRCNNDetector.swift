@@ -39,12 +39,7 @@ public struct FastRCNNDetector: Detector {
     /// Loads a `fast-rcnn` weights file written by `glimpse train detector`; throws naming the
     /// file when it is unreadable, another kind of weights, or its tensors do not fit.
     public init(weights path: String, postprocessing: DetectionPostprocessing = .fastRCNN, maxProposals: Int = 2000) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw StageError(file: path, problem: "cannot read the detector weights: \((error as NSError).localizedDescription)")
-        }
+        let data = try StageWeights.mappedData(of: path, role: "detector")
         let file = try SafetensorsFile(data: data, source: path)
         let description = try DetectorDescription(metadata: file.metadata, file: path, expecting: Self.conformanceName)
         guard let scores = file["cls_score.weight"], let fc1 = file["fc1.weight"], let conv1 = file["conv1.weight"],

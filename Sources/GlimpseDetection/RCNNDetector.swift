@@ -115,12 +115,7 @@ public struct RCNNDetector: Detector {
     /// weights, or its tensors do not fit.
     public init(weights path: String, postprocessing: DetectionPostprocessing = DetectionPostprocessing(scoreThreshold: RCNNDetector.defaultScoreThreshold),
                 maxProposals: Int = 2000, scoring: Scoring = .svm, boxRegression: Bool = true) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw StageError(file: path, problem: "cannot read the detector weights: \((error as NSError).localizedDescription)")
-        }
+        let data = try StageWeights.mappedData(of: path, role: "detector")
         let file = try SafetensorsFile(data: data, source: path)
         let description = try DetectorDescription(metadata: file.metadata, file: path, expecting: Self.conformanceName)
         var tensors = try file.tensors()

@@ -47,12 +47,7 @@ public struct RegionProposalNetwork: RegionProposer {
     /// Loads an `rpn` weights file written by `glimpse train proposer`; throws `StageError` naming
     /// the file when it is unreadable, another kind of weights, or its tensors or anchors do not fit.
     public init(weights path: String, settings: RPNProposalSettings = RPNProposalSettings()) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw StageError(file: path, problem: "cannot read the region proposal network weights: \((error as NSError).localizedDescription)")
-        }
+        let data = try StageWeights.mappedData(of: path, role: "region proposal network")
         let file = try SafetensorsFile(data: data, source: path)
         let description = try RPNDescription(file: file, path: path)
         let first = description.trunk.firstWeightName

@@ -54,12 +54,7 @@ public struct FCNSegmenter: Segmenter {
 
     /// The network and description of an FCN weights file (throws `StageError` naming `path`).
     public static func load(weights path: String) throws -> (FCNNetwork, SegmenterDescription) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw StageError(file: path, problem: "cannot read the segmenter weights: \((error as NSError).localizedDescription)")
-        }
+        let data = try StageWeights.mappedData(of: path, role: "segmenter")
         let file = try SafetensorsFile(data: data, source: path)
         let description = try SegmenterDescription(metadata: file.metadata, file: path)
         guard description.method == conformanceName else {

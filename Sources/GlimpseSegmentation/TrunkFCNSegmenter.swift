@@ -37,12 +37,7 @@ public struct TrunkFCNSegmenter: Segmenter {
     /// Loads a weights file written by `glimpse train segmenter --trunk`; throws `StageError`
     /// naming the file when it is unreadable, not trunk-fcn weights, or its tensors do not fit.
     public init(weights path: String) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw StageError(file: path, problem: "cannot read the segmenter weights: \((error as NSError).localizedDescription)")
-        }
+        let data = try StageWeights.mappedData(of: path, role: "segmenter")
         let file = try SafetensorsFile(data: data, source: path)
         let description = try SegmenterDescription(metadata: file.metadata, file: path)
         guard description.method == Self.conformanceName else {
