@@ -284,19 +284,25 @@ struct RPNTests {
         #expect(file.metadata["proposer.method"] == "rpn" && file.metadata["preprocess.input_size"] == "64")
     }
 
-    @Test func resumeGivesTheWeightsOfAnUninterruptedRun() throws {
-        let folder = try Self.temporaryFolder()
+    /// Trains `makeRun()` for its epochs straight through, and again resumed from the checkpoint
+    /// of its first epoch: the two must end with the same weights (and the resumed run must train).
+    static func expectResumeGivesTheWeightsOfAnUninterruptedRun(_ makeRun: () throws -> RPNTraining) throws {
+        let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let checkpoint = folder.appendingPathComponent("run.ckpt"), afterFirst = folder.appendingPathComponent("first.ckpt")
-        var straight = try Self.smallRun(epochs: 2, examples: 4)
+        var straight = try makeRun()
         try straight.run(checkpoint: checkpoint, resume: false, output: folder.appendingPathComponent("straight.safetensors")) { event in
             if case .epochEnded(let summary) = event, summary.epoch == 1 { try? FileManager.default.copyItem(at: checkpoint, to: afterFirst) }
         }
-        var resumed = try Self.smallRun(epochs: 2, examples: 4)
+        var resumed = try makeRun()
         let initial = resumed.trainer.model.parameters
         try resumed.run(checkpoint: afterFirst, resume: true, output: folder.appendingPathComponent("resumed.safetensors"))
         #expect(resumed.trainer.model.parameters == straight.trainer.model.parameters)
         #expect(resumed.trainer.model.parameters != initial)
+    }
+
+    @Test func resumeGivesTheWeightsOfAnUninterruptedRun() throws {
+        try Self.expectResumeGivesTheWeightsOfAnUninterruptedRun { try Self.smallRun(epochs: 2, examples: 4) }
     }
 
     @Test func theCommandLineTrainsProposesAndEvaluates() throws {
