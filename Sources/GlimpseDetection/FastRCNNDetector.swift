@@ -26,19 +26,24 @@ public struct FastRCNNDetector: Detector {
     public let maxProposals: Int
     /// The trunk as a backbone (identity: the weights file's digest).
     public let trunk: DetectorTrunk
+    /// Rounds of iterative box regression after the first (0: the paper's single regression).
+    public let refinementRounds: Int
 
     /// Wraps a trained network (`file` names it in the trunk's identity).
     public init(network: FastRCNNNetwork, description: DetectorDescription, postprocessing: DetectionPostprocessing = .fastRCNN,
-                maxProposals: Int = 2000, identity: BackboneIdentity) {
+                maxProposals: Int = 2000, refinementRounds: Int = 0, identity: BackboneIdentity) {
         precondition(network.slots == description.slots, "FastRCNNDetector: \(network.slots) slots for \(description.categories.count) classes")
         precondition(maxProposals >= 1, "FastRCNNDetector: maxProposals \(maxProposals)")
+        precondition(refinementRounds >= 0, "FastRCNNDetector: refinementRounds \(refinementRounds)")
         (self.network, self.description, self.postprocessing, self.maxProposals) = (network, description, postprocessing, maxProposals)
+        self.refinementRounds = refinementRounds
         trunk = DetectorTrunk(trunk: network.trunk, preprocessing: description.preprocessing, identity: identity)
     }
 
     /// Loads a `fast-rcnn` weights file written by `glimpse train detector`; throws naming the
     /// file when it is unreadable, another kind of weights, or its tensors do not fit.
-    public init(weights path: String, postprocessing: DetectionPostprocessing = .fastRCNN, maxProposals: Int = 2000) throws {
+    public init(weights path: String, postprocessing: DetectionPostprocessing = .fastRCNN, maxProposals: Int = 2000,
+                refinementRounds: Int = 0) throws {
         let data = try StageWeights.mappedData(of: path, role: "detector")
         let file = try SafetensorsFile(data: data, source: path)
         let description = try DetectorDescription(metadata: file.metadata, file: path, expecting: Self.conformanceName)
@@ -58,7 +63,7 @@ public struct FastRCNNDetector: Detector {
         try network.load(from: file)
         let digest = data.withUnsafeBytes { ContentHash.hex(ContentHash.fnv1a64($0)) }
         self.init(network: network, description: description, postprocessing: postprocessing, maxProposals: maxProposals,
-                  identity: BackboneIdentity(architecture: "fast-rcnn-deepconvnet", weightsDigest: digest, weightsFile: path))
+                  refinementRounds: refinementRounds, identity: BackboneIdentity(architecture: "fast-rcnn-deepconvnet", weightsDigest: digest, weightsFile: path))
     }
 
     /// The object classes.
@@ -96,7 +101,12 @@ public struct FastRCNNDetector: Detector {
         let candidates = description.boxCoder.candidates(
             proposals: regions, probabilities: probabilities, deltas: deltas, labels: Array(categories.indices),
             imageWidth: imageWidth, imageHeight: imageHeight)
-        return postprocessing.select(candidates)
+        let refinement = IterativeBoxRefinement(rounds: refinementRounds, scoreThreshold: postprocessing.scoreThreshold)
+        let refined = refinement.refine(
+            candidates, imageWidth: imageWidth, imageHeight: imageHeight, coder: description.boxCoder,
+            rois: { Self.rois($0, imageWidth: imageWidth, imageHeight: imageHeight, inputSize: network.inputSize) },
+            heads: { network.heads(features: featureMap, rois: $0) })
+        return postprocessing.select(refined)
     }
 
     /// RoI rows `[R, 5]` for boxes in image pixels: (image `batchIndex`, x1, y1, x2, y2) in the
@@ -116,17 +126,19 @@ public struct FastRCNNDetector: Detector {
 }
 
 extension FastRCNNDetector {
-    /// The registry entry: `weights`, `score_threshold`, `nms`, `max_detections`, `max_proposals`.
+    /// The registry entry: `weights`, `score_threshold`, `nms`, `max_detections`, `max_proposals`,
+    /// `box_voting`, `refine`.
     public static let registryEntry = Conformance(
         kind: .detector, name: conformanceName,
         summary: "Fast R-CNN: one trunk pass per image, RoI max pooling, softmax and class-specific box regression",
         parameters: DetectorParameters.specs(
             weights: "datasets/weights/fast-rcnn-scenes.safetensors", weightsHelp: "weights written by glimpse train detector --method fast-rcnn",
             scoreThreshold: 0.05, scoreHelp: "keep detections scoring above this",
-            proposalsHelp: "proposals scored per image (the proposer's best)")
+            proposalsHelp: "proposals scored per image (the proposer's best)") + [DetectorParameters.refineSpec]
     ) { parameters, context in
         .detector(try FastRCNNDetector(weights: parameters.string("weights", default: ""),
                                        postprocessing: DetectorParameters.postprocessing(parameters, scoreThreshold: 0.05),
-                                       maxProposals: DetectorParameters.maxProposals(parameters)))
+                                       maxProposals: DetectorParameters.maxProposals(parameters),
+                                       refinementRounds: DetectorParameters.refinementRounds(parameters)))
     }
 }

@@ -36,12 +36,12 @@ public struct FasterRCNNDetector: Detector {
     /// do not fit its RPN head or feature map.
     public init(network: FasterRCNNNetwork, description: DetectorDescription, anchorGrid: AnchorGrid,
                 postprocessing: DetectionPostprocessing = .fastRCNN, settings: RPNProposalSettings = RPNProposalSettings(),
-                identity: BackboneIdentity) throws {
+                refinementRounds: Int = 0, identity: BackboneIdentity) throws {
         try anchorGrid.check(headChannels: network.anchorsPerPosition, featureHeight: network.featureSize,
                              featureWidth: network.featureSize, inputSize: network.inputSize, file: identity.weightsFile)
         (self.network, self.anchorGrid, self.settings) = (network, anchorGrid, settings)
         detection = FastRCNNDetector(network: network.detector, description: description, postprocessing: postprocessing,
-                                     maxProposals: settings.maxProposals, identity: identity)
+                                     maxProposals: settings.maxProposals, refinementRounds: refinementRounds, identity: identity)
         anchors = anchorGrid.anchors(featureHeight: network.featureSize, featureWidth: network.featureSize, inputSize: network.inputSize)
     }
 
@@ -49,7 +49,7 @@ public struct FasterRCNNDetector: Detector {
     /// faster-rcnn`; throws `StageError` naming the file when it is unreadable, another kind of
     /// weights (a `fast-rcnn` detector, an `rpn` proposer), or its tensors or anchors do not fit.
     public init(weights path: String, postprocessing: DetectionPostprocessing = .fastRCNN,
-                settings: RPNProposalSettings = RPNProposalSettings()) throws {
+                settings: RPNProposalSettings = RPNProposalSettings(), refinementRounds: Int = 0) throws {
         let data = try StageWeights.mappedData(of: path, role: "detector")
         let file = try SafetensorsFile(data: data, source: path)
         let description = try DetectorDescription(metadata: file.metadata, file: path, expecting: Self.conformanceName)
@@ -86,7 +86,7 @@ public struct FasterRCNNDetector: Detector {
         }
         let digest = data.withUnsafeBytes { ContentHash.hex(ContentHash.fnv1a64($0)) }
         try self.init(network: network, description: description, anchorGrid: grid, postprocessing: postprocessing, settings: settings,
-                      identity: BackboneIdentity(architecture: "faster-rcnn-deepconvnet", weightsDigest: digest, weightsFile: path))
+                      refinementRounds: refinementRounds, identity: BackboneIdentity(architecture: "faster-rcnn-deepconvnet", weightsDigest: digest, weightsFile: path))
     }
 
     /// What the weights file says (classes, preprocessing, box normalisation, recipe).
@@ -127,7 +127,7 @@ public struct FasterRCNNDetector: Detector {
 
 extension FasterRCNNDetector {
     /// The registry entry: `weights`, `score_threshold`, `nms`, `max_detections`, `max_proposals`
-    /// (the RPN's proposals kept after its NMS, 300), `pre_nms`, `rpn_nms`, `min_size`.
+    /// (the RPN's proposals kept after its NMS, 300), `box_voting`, `pre_nms`, `rpn_nms`, `min_size`, `refine`.
     public static let registryEntry = Conformance(
         kind: .detector, name: conformanceName,
         summary: "Faster R-CNN: one trunk pass per image, region proposal network and Fast R-CNN head on the shared feature map",
@@ -139,6 +139,7 @@ extension FasterRCNNDetector {
             ParameterSpec("pre_nms", .int, default: .int(6000), help: "highest-objectness anchors decoded before the RPN's NMS"),
             ParameterSpec("rpn_nms", .float, default: .float(0.7), help: "the RPN's NMS between proposals: suppress IoU above this"),
             ParameterSpec("min_size", .float, default: .float(2), help: "drop proposals narrower or lower than this (image pixels)"),
+            DetectorParameters.refineSpec,
         ]
     ) { parameters, context in
         let (preNMS, nms, minSize) = (parameters.int("pre_nms", default: 6000), parameters.float("rpn_nms", default: 0.7),
@@ -150,6 +151,6 @@ extension FasterRCNNDetector {
                                            minSize: Float(minSize))
         return .detector(try FasterRCNNDetector(weights: parameters.string("weights", default: ""),
                                                 postprocessing: DetectorParameters.postprocessing(parameters, scoreThreshold: 0.05),
-                                                settings: settings))
+                                                settings: settings, refinementRounds: DetectorParameters.refinementRounds(parameters)))
     }
 }

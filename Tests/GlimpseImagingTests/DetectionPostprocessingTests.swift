@@ -1,5 +1,5 @@
 // DetectionPostprocessing: per-class NMS (not across classes), the strict score threshold, the
-// IoU threshold at its edge, the per-image cap and the tie order.
+// IoU threshold at its edge, the per-image cap and the tie order; box voting.
 
 import GlimpseImaging
 import Testing
@@ -44,5 +44,32 @@ struct DetectionPostprocessingTests {
         // The same result whatever order the classes are visited in (a dictionary inside).
         for _ in 0..<10 { #expect(DetectionPostprocessing(maxDetections: 3).select(candidates) == kept) }
         #expect(DetectionPostprocessing.fastRCNN.select([]).isEmpty)
+    }
+
+    @Test func boxVotingAveragesTheOverlappingBoxesOfTheClassByScore() {
+        // Kept: A (0-10, 0.6). B (1-11, 0.3) overlaps it by 9/11 = 0.818 and is suppressed (NMS 0.3);
+        // C (5-15, 0.1) overlaps it by 5/15 = 0.333; D (0-10, class 2) is another class.
+        let a = Self.box(0, 1, 0.6), b = Self.box(1, 1, 0.3), c = Self.box(5, 1, 0.1), d = Self.box(0, 2, 0.9)
+        let plain = DetectionPostprocessing.fastRCNN.select([a, b, c, d])
+        #expect(plain == [d, a])
+        // Voting at IoU 0.5: A and B vote, weights 0.6 and 0.3: x0 = (0 * 0.6 + 1 * 0.3) / 0.9.
+        let voted = DetectionPostprocessing(votingThreshold: 0.5).select([a, b, c, d])
+        #expect(voted.count == 2 && voted[0] == d)
+        #expect(abs(voted[1].x0 - 1.0 / 3) < 1e-6 && abs(voted[1].x1 - 31.0 / 3) < 1e-6)
+        #expect(voted[1].y0 == 0 && voted[1].y1 == 10 && voted[1].label == 1 && voted[1].score == 0.6)
+        // At 0.3 C votes too: x0 = (0.3 + 0.5) / 1.0.
+        let wider = DetectionPostprocessing(votingThreshold: 0.3).select([a, b, c, d])
+        #expect(abs(wider[1].x0 - 0.8) < 1e-6 && abs(wider[1].x1 - 10.8) < 1e-6)
+        // A candidate at or below the score threshold does not vote; a lone box votes for itself.
+        let low = Self.box(1, 1, 0.04)
+        #expect(DetectionPostprocessing(votingThreshold: 0.5).select([a, low]) == [a])
+        #expect(DetectionPostprocessing(votingThreshold: 0.5).select([a]) == [a])
+    }
+
+    @Test func boxVotingWithZeroScoresLeavesTheBox() {
+        // With no score threshold, boxes scoring <= 0 weigh nothing; when all do, the box stays.
+        let a = Self.box(0, 1, 0), b = Self.box(1, 1, -1)
+        let kept = DetectionPostprocessing(scoreThreshold: -.infinity, iouThreshold: 0.9, votingThreshold: 0.5).select([a, b])
+        #expect(kept == [a, b])
     }
 }

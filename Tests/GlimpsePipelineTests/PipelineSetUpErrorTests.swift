@@ -56,4 +56,22 @@ struct PipelineSetUpErrorTests {
         #expect(run.stderr.contains("pixel_budget: expected int") && run.stderr.contains("mode=turbo")
                 && run.stderr.contains("max=-5"), "\(run.stderr)")
     }
+
+    @Test func boxVotingAndRefinementOutOfRangeAreNamed() throws {
+        let work = try PipelineFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let weights = PipelineFixtures.root.appendingPathComponent("datasets/weights/fast-rcnn-scenes.safetensors").path
+        for (setting, message) in [("box_voting: 1.5", "box_voting must be in [0, 1]"), ("refine: 9", "refine must be from 0 to 5")] {
+            let url = work.appendingPathComponent("p.yaml")
+            try "stages:\n  decoder: image-file\n  proposer: selective-search\n  detector: {use: fast-rcnn, weights: \(weights), \(setting)}\n"
+                .write(to: url, atomically: true, encoding: .utf8)
+            do {
+                _ = try Pipeline.load(url.path, registry: .standard)
+                Issue.record("\(setting) was accepted")
+            } catch let error as PipelineFileError {
+                #expect(error.problems.count == 1 && error.problems[0].key == "stages.detector"
+                        && error.problems[0].message.contains(message), "\(error.problems)")
+            }
+        }
+    }
 }
