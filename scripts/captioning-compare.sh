@@ -7,7 +7,7 @@
 # Rows: NIC at beam 1, 3 and 5, NIC beam 3 in Float16, the image-as-initial-state ablation, the
 # plain RNN, nearest-neighbour, and the human bar (each image's first reference); then the shipped
 # every-step NIC (the image beside every word, features scaled to RMS 1; docs/captioning.md) at
-# beam 1, 3 and 5.
+# beam 1, 3 and 5 and in Float16.
 #
 # The ablations and the nearest-neighbour index are trained here with the shipped NIC's recipe
 # (the recipe is read from its weights file); pass --skip-training to reuse them from OUT.
@@ -65,7 +65,7 @@ for row in "NIC beam 1|nic|$NIC|1|false" "NIC beam 3|nic|$NIC|3|false" "NIC beam
            "plain RNN, beam 3|nic|$OUT/nic-rnn.safetensors|3|false" \
            "nearest-neighbour|nearest-neighbour|$OUT/nearest-neighbour.safetensors|1|false" \
            "every-step NIC, beam 1|nic|$EVERY|1|false" "every-step NIC, beam 3|nic|$EVERY|3|false" \
-           "every-step NIC, beam 5|nic|$EVERY|5|false"; do
+           "every-step NIC, beam 5|nic|$EVERY|5|false" "every-step NIC, beam 3, Float16|nic|$EVERY|3|true"; do
     IFS='|' read -r label use weights beam half <<< "$row"
     run="$OUT/$(echo "$label" | tr ' ,' '--')"
     if [ "$use" = nic ]; then
