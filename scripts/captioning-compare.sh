@@ -5,7 +5,9 @@
 # captions --without-first --scenes` scores its captions.jsonl against every reference but the
 # first (the references the human-agreement bar uses) and judges each caption true or not.
 # Rows: NIC at beam 1, 3 and 5, NIC beam 3 in Float16, the image-as-initial-state ablation, the
-# plain RNN, nearest-neighbour, and the human bar (each image's first reference).
+# plain RNN, nearest-neighbour, and the human bar (each image's first reference); then the shipped
+# every-step NIC (the image beside every word, features scaled to RMS 1; docs/captioning.md) at
+# beam 1, 3 and 5 and in Float16.
 #
 # The ablations and the nearest-neighbour index are trained here with the shipped NIC's recipe
 # (the recipe is read from its weights file); pass --skip-training to reuse them from OUT.
@@ -28,6 +30,7 @@ done
 swift build -c release --product glimpse >&2
 glimpse="$(swift build -c release --show-bin-path)/glimpse"
 NIC=datasets/weights/nic-scenes.safetensors
+EVERY=datasets/weights/nic-every-step-scenes.safetensors
 mkdir -p "$OUT"
 # The shipped file's recipe: epochs, sizes and rates for the ablations.
 recipe() { python3 - "$NIC" "$1" <<'PY'
@@ -60,7 +63,9 @@ PY
 for row in "NIC beam 1|nic|$NIC|1|false" "NIC beam 3|nic|$NIC|3|false" "NIC beam 5|nic|$NIC|5|false" \
            "NIC beam 3, Float16|nic|$NIC|3|true" "image as initial state, beam 3|nic|$OUT/nic-initial-state.safetensors|3|false" \
            "plain RNN, beam 3|nic|$OUT/nic-rnn.safetensors|3|false" \
-           "nearest-neighbour|nearest-neighbour|$OUT/nearest-neighbour.safetensors|1|false"; do
+           "nearest-neighbour|nearest-neighbour|$OUT/nearest-neighbour.safetensors|1|false" \
+           "every-step NIC, beam 1|nic|$EVERY|1|false" "every-step NIC, beam 3|nic|$EVERY|3|false" \
+           "every-step NIC, beam 5|nic|$EVERY|5|false" "every-step NIC, beam 3, Float16|nic|$EVERY|3|true"; do
     IFS='|' read -r label use weights beam half <<< "$row"
     run="$OUT/$(echo "$label" | tr ' ,' '--')"
     if [ "$use" = nic ]; then

@@ -31,7 +31,7 @@ public struct CaptionTraining {
         try config.validate()
         self.config = config
         guard !training.examples.isEmpty else { throw TrainingError.badOption("no training images with captions") }
-        let network: NICNetwork, vocabulary: CaptionVocabulary, preprocessing: ImagePreprocessing
+        var network: NICNetwork, vocabulary: CaptionVocabulary, preprocessing: ImagePreprocessing
         if let initFrom = config.initFrom {
             let (loaded, description) = try NICCaptioner.load(weights: initFrom)
             guard description.cell == config.cell, description.feeding == config.feeding, description.grid == config.grid,
@@ -69,6 +69,10 @@ public struct CaptionTraining {
         let task = CaptionTask(training: training, validation: validation, vocabulary: vocabulary, preprocessing: preprocessing,
                                network: network, fineTuneCNN: config.fineTuneCNN, maxTokens: config.maxTokens,
                                clipNorm: config.clipNorm, maxLength: config.maxLength)
+        if config.normalizeFeatures && config.initFrom == nil {
+            let features = task.cachedFeatures ?? network.features(of: training.examples.map(\.image), preprocessing: preprocessing)
+            network.featureScale = Self.featureScale(of: features)
+        }
         let steps = (task.exampleCount + config.batchSize - 1) / config.batchSize
         trainer = Trainer(task: task, model: network, epochs: config.epochs, batchSize: config.batchSize, seed: config.seed,
                           optimizer: config.optimizer, schedule: try config.makeSchedule(stepsPerEpoch: steps),
@@ -84,12 +88,23 @@ public struct CaptionTraining {
         return FeatureDomain(trainingFeatures: (0..<features.shape[0]).map { Array(features.scalars[($0 * d)..<(($0 + 1) * d)]) })
     }
 
+    /// 1 / the root mean square of `features` `[N, D]` (1 when they are all zero).
+    public static func featureScale(of features: Tensor) -> Float {
+        var total: Double = 0
+        features.withUnsafeBufferPointer { for x in $0 { total += Double(x) * Double(x) } }
+        let rms = (total / Double(max(features.count, 1))).squareRoot()
+        return rms > 0 ? Float(1 / rms) : 1
+    }
+
     /// The description of the trained network (with `extra` metadata).
     public func description(extra: [String: String]) -> CaptionerDescription {
         let task = trainer.task
-        return CaptionerDescription(method: "nic", vocabulary: task.vocabulary, cell: config.cell, feeding: config.feeding,
-                                    cnnArchitecture: cnnArchitecture, cnnLayer: trainer.model.cnn.layers.last!.name, grid: config.grid,
-                                    maxLength: config.maxLength, preprocessing: task.preprocessing, sharedBackbone: sharedBackbone, extra: extra)
+        var description = CaptionerDescription(method: "nic", vocabulary: task.vocabulary, cell: config.cell, feeding: config.feeding,
+                                               cnnArchitecture: cnnArchitecture, cnnLayer: trainer.model.cnn.layers.last!.name, grid: config.grid,
+                                               maxLength: config.maxLength, preprocessing: task.preprocessing, sharedBackbone: sharedBackbone,
+                                               extra: extra)
+        description.featureScale = trainer.model.featureScale
+        return description
     }
 
     /// Trains (resuming from `checkpoint` when asked), then writes the weights to `output`
@@ -111,7 +126,8 @@ public struct CaptionTraining {
         for (key, value) in validation { extra["validation." + key] = String(format: "%.4f", value) }
         extra["model"] = "NIC (Vinyals et al. 2015): \(URL(fileURLWithPath: cnnSource).lastPathComponent)'s \(cnnArchitecture) to \(trainer.model.cnn.layers.last!.name)"
             + (config.fineTuneCNN ? " (fine-tuned)" : "") + ", \(config.grid)x\(config.grid) max-pooled, image embedding as the "
-            + (config.feeding == .firstInput ? "first input" : "initial state") + " of a \(config.cell.rawValue.uppercased())"
+            + ["first-input": "first input", "initial-state": "initial state", "every-step": "input at every step (beside the word)"][config.feeding.rawValue]!
+            + " of a \(config.cell.rawValue.uppercased())"
         var description = description(extra: extra)
         description.domain = Self.domain(of: task.cachedMeans ?? trainer.model.featuresAndMeans(
             of: task.training.examples.map(\.image), preprocessing: task.preprocessing).means)

@@ -26,6 +26,9 @@ public struct CaptionerDescription: Sendable, Equatable {
     public var cnnLayer: String
     /// Cells per side of the pooled CNN map.
     public var grid: Int
+    /// The factor the pooled features are multiplied by before the image embedding (1: none;
+    /// stored as `captioner.feature_scale` only when it is not 1).
+    public var featureScale: Float = 1
     /// The most words a generated caption may have.
     public var maxLength: Int
     /// How an image becomes the CNN's input.
@@ -58,6 +61,7 @@ public struct CaptionerDescription: Sendable, Equatable {
         out["captioner.cnn_architecture"] = cnnArchitecture
         out["captioner.cnn_layer"] = cnnLayer
         out["captioner.max_length"] = String(maxLength)
+        out["captioner.feature_scale"] = featureScale == 1 ? nil : String(featureScale)
         for (key, value) in vocabulary.metadata { out[key] = value }
         for (key, value) in preprocessing.metadata { out[key] = value }
         for (key, value) in sharedBackbone?.metadata ?? [:] { out[key] = value }
@@ -85,7 +89,7 @@ public struct CaptionerDescription: Sendable, Equatable {
             throw StageError(file: file, problem: "captioner.cell \(metadata["captioner.cell"]!): lstm or rnn")
         }
         guard let feeding = ImageFeeding(rawValue: try value("captioner.feeding")) else {
-            throw StageError(file: file, problem: "captioner.feeding \(metadata["captioner.feeding"]!): first-input or initial-state")
+            throw StageError(file: file, problem: "captioner.feeding \(metadata["captioner.feeding"]!): first-input, initial-state or every-step")
         }
         guard let grid = Int(try value("captioner.grid")), grid >= 1 else {
             throw StageError(file: file, problem: "captioner.grid must be a positive integer")
@@ -94,6 +98,12 @@ public struct CaptionerDescription: Sendable, Equatable {
             throw StageError(file: file, problem: "captioner.max_length must be a positive integer")
         }
         (self.cell, self.feeding, self.grid, self.maxLength) = (cell, feeding, grid, maxLength)
+        if let text = metadata["captioner.feature_scale"] {
+            guard let scale = Float(text), scale.isFinite, scale > 0 else {
+                throw StageError(file: file, problem: "captioner.feature_scale \(text): a positive number")
+            }
+            featureScale = scale
+        }
         cnnLayer = try value("captioner.cnn_layer")
         cnnArchitecture = try value("captioner.cnn_architecture")
         vocabulary = try CaptionVocabulary(metadata: metadata, file: file)

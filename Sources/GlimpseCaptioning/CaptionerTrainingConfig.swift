@@ -17,8 +17,11 @@ public struct CaptionerTrainingConfig: Sendable, Equatable {
     public var fineTuneCNN = false
     /// LSTM or the plain RNN.
     public var cell = CaptionCell.lstm
-    /// The image as first input (NIC) or as initial state (ablation).
+    /// The image as first input (NIC), as initial state (ablation) or beside every word (par-inject).
     public var feeding = ImageFeeding.firstInput
+    /// Scale the pooled features to an RMS of 1 over the training images before the image
+    /// embedding (the scale is stored in the weights file); off: NIC's recipe as shipped.
+    public var normalizeFeatures = false
     /// Word-embedding width E.
     public var embedding = 256
     /// Recurrent units H.
@@ -58,6 +61,7 @@ public struct CaptionerTrainingConfig: Sendable, Equatable {
         [
             "train.cnn": URL(fileURLWithPath: cnn).lastPathComponent, "train.cnn_layer": cnnLayer, "train.init": initFrom.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "none",
             "train.fine_tune_cnn": String(fineTuneCNN), "train.cell": cell.rawValue, "train.feeding": feeding.rawValue,
+            "train.normalize_features": String(normalizeFeatures),
             "train.embedding": String(embedding), "train.hidden": String(hidden), "train.grid": String(grid), "train.dropout": String(dropout),
             "train.min_count": String(minimumCount), "train.max_tokens": String(maxTokens), "train.max_length": String(maxLength),
             "train.epochs": String(epochs), "train.batch_size": String(batchSize), "train.learning_rate": String(learningRate),

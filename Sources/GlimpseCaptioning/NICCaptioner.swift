@@ -84,6 +84,7 @@ public struct NICCaptioner: CaptionDecoder, DomainChecked {
         var network = NICNetwork(cnn: trunk, inputSize: preprocessing.inputSize, inputChannels: preprocessing.channels, grid: description.grid,
                                  vocabulary: vocabulary, embedding: words.shape[1], hidden: recurrent.shape[1], cell: description.cell,
                                  feeding: description.feeding, dropout: 0, seed: 0)
+        network.featureScale = description.featureScale
         if let domain = description.domain, domain.dimension != network.cnn(Tensor(zeros: [1, preprocessing.channels, preprocessing.inputSize,
                                                                                           preprocessing.inputSize])).shape[1] {
             throw StageError(file: path, problem: "domain.mean has \(domain.dimension) values, not one per channel of the CNN's \(description.cnnLayer)")

@@ -1,7 +1,8 @@
 // NICDecoder: a trained NIC network as a `CaptionStepper`, so greedy and beam search drive it
 // one word at a time over a batch of rows (every beam of every image). With half precision the
 // weights are rounded to Float16 once and every activation (inputs, states, scores) after
-// each operation, which measures what storing them in Float16 would cost.
+// each operation, which measures what storing them in Float16 would cost. With every-step
+// feeding the state carries each row's projected image too, since every step reads it again.
 
 import Foundation
 import GlimpseNN
@@ -9,8 +10,13 @@ import GlimpseTensor
 
 /// Steps a NIC network word by word.
 public struct NICDecoder: CaptionStepper {
-    /// The LSTM's (or RNN's) hidden and cell state, one row per beam.
-    public typealias State = RecurrentState
+    /// The decoder's state, one row per beam.
+    public struct State: Sendable {
+        /// The LSTM's (or RNN's) hidden and cell state, each `[B, H]`.
+        public var recurrent: RecurrentState
+        /// The projected image `[B, E]` each step reads (every-step feeding; nil otherwise).
+        public var image: Tensor?
+    }
 
     /// The network (weights rounded to Float16 when `halfPrecision`).
     public let network: NICNetwork
@@ -46,32 +52,55 @@ public struct NICDecoder: CaptionStepper {
         rounded(network.lstm?.step(input, state: state) ?? network.rnn!.step(input, state: state))
     }
 
-    /// The state after the image: features `[N, D]` -> each `[N, H]`.
-    public func start(_ features: Tensor) -> RecurrentState {
+    /// The state after the image: features `[N, D]` -> each `[N, H]` (and the projected image `[N, E]`).
+    public func start(_ features: Tensor) -> State {
         precondition(features.rank == 2 && features.shape[1] == network.featureSize,
                      "NICDecoder: features must be [N, \(network.featureSize)], got \(features.shape)")
         let n = features.shape[0]
-        let projected = rounded(network.imageEmbedding(rounded(features)))
+        let projected = rounded(network.imageEmbedding(rounded(network.scaledFeatures(features))))
         let zeros = Tensor(zeros: [n, network.hiddenSize])
         switch network.feeding {
         case .firstInput:
-            return recurrentStep(projected, RecurrentState(hidden: zeros, cell: network.lstm != nil ? zeros : nil))
+            return State(recurrent: recurrentStep(projected, RecurrentState(hidden: zeros, cell: network.lstm != nil ? zeros : nil)))
         case .initialState:
-            return RecurrentState(hidden: projected, cell: network.lstm != nil ? zeros : nil)
+            return State(recurrent: RecurrentState(hidden: projected, cell: network.lstm != nil ? zeros : nil))
+        case .everyStep:
+            return State(recurrent: RecurrentState(hidden: zeros, cell: network.lstm != nil ? zeros : nil), image: projected)
         }
     }
 
     /// Feeds one id per row; returns the log-probabilities `[B, V]` of the next id and the new state.
-    public func step(tokens: [Int], state: RecurrentState) -> (logProbabilities: Tensor, state: RecurrentState) {
-        precondition(tokens.count == state.hidden.shape[0], "NICDecoder: \(tokens.count) tokens for \(state.hidden.shape[0]) rows")
-        let input = rounded(network.wordEmbedding(Tensor(shape: [tokens.count], scalars: tokens.map(Float.init))))
-        let next = recurrentStep(input, state)
-        return (rounded(Self.logSoftmax(network.logits(next.hidden))), next)
+    public func step(tokens: [Int], state: State) -> (logProbabilities: Tensor, state: State) {
+        let rows = state.recurrent.hidden.shape[0]
+        precondition(tokens.count == rows, "NICDecoder: \(tokens.count) tokens for \(rows) rows")
+        let words = rounded(network.wordEmbedding(Tensor(shape: [tokens.count], scalars: tokens.map(Float.init))))
+        let input = state.image.map { Self.concatenatingRows(words, $0) } ?? words
+        let next = recurrentStep(input, state.recurrent)
+        return (rounded(Self.logSoftmax(network.logits(next.hidden))), State(recurrent: next, image: state.image))
     }
 
     /// The rows `rows` of `state`, in that order.
-    public func select(_ state: RecurrentState, rows: [Int]) -> RecurrentState {
-        RecurrentState(hidden: Self.rows(state.hidden, rows), cell: state.cell.map { Self.rows($0, rows) })
+    public func select(_ state: State, rows: [Int]) -> State {
+        let recurrent = state.recurrent
+        return State(recurrent: RecurrentState(hidden: Self.rows(recurrent.hidden, rows), cell: recurrent.cell.map { Self.rows($0, rows) }),
+                     image: state.image.map { Self.rows($0, rows) })
+    }
+
+    /// Each row of `left` `[B, P]` followed by the same row of `right` `[B, Q]`: `[B, P + Q]`.
+    static func concatenatingRows(_ left: Tensor, _ right: Tensor) -> Tensor {
+        precondition(left.rank == 2 && right.rank == 2 && left.shape[0] == right.shape[0],
+                     "NICDecoder: cannot put \(left.shape) and \(right.shape) side by side")
+        let (b, p, q) = (left.shape[0], left.shape[1], right.shape[1])
+        return Tensor(uninitializedShape: [b, p + q]) { out in
+            left.withUnsafeBufferPointer { l in
+                right.withUnsafeBufferPointer { r in
+                    for row in 0..<b {
+                        (out.baseAddress! + row * (p + q)).update(from: l.baseAddress! + row * p, count: p)
+                        (out.baseAddress! + row * (p + q) + p).update(from: r.baseAddress! + row * q, count: q)
+                    }
+                }
+            }
+        }
     }
 
     /// Rows `rows` of `matrix` `[B, H]`: `[rows.count, H]`.

@@ -10,13 +10,24 @@
 // Image feeding (`ImageFeeding`): `firstInput` is the paper's (and im2txt's): the image embedding
 // is the LSTM's input at t = -1, from a zero state, and nothing is predicted there.
 // `initialState` is the seed text's wording, an ablation: image_embedding maps D -> H and is h0
-// (c0 = 0), and the sequence starts at <s>.
+// (c0 = 0), and the sequence starts at <s>. `everyStep` is "par-inject" (Tanti, Gatt & Camilleri
+// 2018, "Where to put the image in an image caption generator"; also m-RNN and LRCN): the image
+// embedding (D -> E) is concatenated with the word embedding at every step, so the LSTM reads
+// [word; image] (width 2E) from a zero state starting at <s>, and the image's gradient is the sum
+// over the steps of the second half of the input gradient.
 //
 // The pooled features are not a global average (NIC's Inception pool): a small grid of maxima
 // keeps where the digits are, which the captions name ("left of", "in the top right corner"),
 // and the maximum says whether a digit's features fired in a cell at all. `cnn` is frozen in the
 // first training phase (features computed once) and optionally fine-tuned in a second, as in
 // im2txt.
+//
+// Feature scale: the pooled features are multiplied by `featureScale` before the image embedding
+// (1 unless trained with `--normalize-features`, which sets it to 1 / the RMS of the training
+// features). Caffe SqueezeNet's fire9 maxima on 0-255 inputs have an RMS of about 22, so with
+// im2txt's uniform ±0.08 embedding over 8,192 of them the image embedding is ~1,000 and every
+// LSTM gate it reaches is saturated: no gradient reaches the image embedding and the LSTM reads a
+// fixed random hash of the image (docs/captioning.md, "Why every caption names a yellow eight").
 //
 // Parameter names: `cnn.conv1.weight` ... (DeepConvNet's), `image_embedding.*`,
 // `word_embedding.weight`, `lstm.weight_ih` ... or `rnn.*` (PyTorch's), `logits.*`.
@@ -30,6 +41,8 @@ public enum ImageFeeding: String, Sendable, CaseIterable {
     case firstInput = "first-input"
     /// The image embedding is the initial hidden state (the seed text's wording; an ablation).
     case initialState = "initial-state"
+    /// The image embedding is concatenated with the word embedding at every step ("par-inject").
+    case everyStep = "every-step"
 }
 
 /// The recurrent cell of the decoder.
@@ -48,7 +61,7 @@ public struct NICNetwork: Layer {
     public let pool: AdaptiveMaxPool2D
     /// Cells per side of the pooled map.
     public let grid: Int
-    /// Pooled features `[N, D]` -> `[N, E]` (first input) or `[N, H]` (initial state), named `image_embedding`.
+    /// Pooled features `[N, D]` -> `[N, E]` (first input, every step) or `[N, H]` (initial state), named `image_embedding`.
     public var imageEmbedding: Linear
     /// Word vectors `[V, E]`, named `word_embedding` (row 0, `<pad>`, gets no gradient).
     public var wordEmbedding: Embedding
@@ -64,6 +77,8 @@ public struct NICNetwork: Layer {
     public var dropout: Float
     /// The network input's side in pixels.
     public let inputSize: Int
+    /// The pooled features are multiplied by this before the image embedding (1: unchanged).
+    public var featureScale: Float = 1
 
     /// A network on `cnn` (fed `inputSize`-pixel squares with `inputChannels` channels) for a
     /// vocabulary of `vocabulary` ids, with word embeddings of width `embedding` and `hidden`
@@ -83,12 +98,13 @@ public struct NICNetwork: Layer {
         let features = map.shape[1] * grid * grid
         var random = SeededGenerator(seed: seed).derived(0x6e69_63)
         let uniform = Initializer.uniform(bound: 0.08)
-        imageEmbedding = Linear(inFeatures: features, outFeatures: feeding == .firstInput ? embedding : hidden,
+        imageEmbedding = Linear(inFeatures: features, outFeatures: feeding == .initialState ? hidden : embedding,
                                 initializer: uniform, random: &random)
         wordEmbedding = Embedding(weight: uniform.make(shape: [vocabulary, embedding], fanIn: 1, fanOut: 1, random: &random), paddingID: 0)
+        let input = feeding == .everyStep ? 2 * embedding : embedding  // [word; image] with every-step feeding
         switch cell {
-        case .lstm: lstm = LSTM(inputSize: embedding, hiddenSize: hidden, random: &random)
-        case .rnn: rnn = RNN(inputSize: embedding, hiddenSize: hidden, random: &random)
+        case .lstm: lstm = LSTM(inputSize: input, hiddenSize: hidden, random: &random)
+        case .rnn: rnn = RNN(inputSize: input, hiddenSize: hidden, random: &random)
         }
         logits = Linear(inFeatures: hidden, outFeatures: vocabulary, initializer: uniform, random: &random)
         self.feeding = feeding
@@ -130,6 +146,9 @@ public struct NICNetwork: Layer {
         })
     }
 
+    /// `features` `[N, D]` times `featureScale` (the same tensor when the scale is 1).
+    public func scaledFeatures(_ features: Tensor) -> Tensor { featureScale == 1 ? features : features * featureScale }
+
     // MARK: - Teacher-forced loss
 
     /// What one teacher-forced pass over a batch of captions gives.
@@ -154,6 +173,7 @@ public struct NICNetwork: Layer {
                      "NICNetwork: features \(features.shape) and \(captions.count) captions; want [N, \(featureSize)]")
         let (e, h, v) = (embeddingSize, hiddenSize, vocabulary)
         let lead = feeding == .firstInput ? 1 : 0  // steps before <s>
+        let width = feeding == .everyStep ? 2 * e : e  // the recurrent input: the word, or [word; image]
         let words = (captions.map(\.count).max() ?? 0) + 1  // <s> + the longest caption
         let t = lead + words
         // Word ids fed at the word steps (<s>, w1 .. wL, then padding) and the targets of every step.
@@ -167,17 +187,26 @@ public struct NICNetwork: Layer {
             lengths.append(lead + caption.count + 1)
         }
         var image = imageEmbedding
-        let (projected, imagePullback) = image.forward(features, context: &context)
+        let (projected, imagePullback) = image.forward(scaledFeatures(features), context: &context)
         var embedding = wordEmbedding
         let (embedded, embeddingPullback) = embedding.forward(Tensor(shape: [n, words], scalars: fed), context: &context)
-        // The recurrent input [N, T, E]: the image at t = 0 with first-input feeding, then the words.
-        var input = Tensor(zeros: [n, t, e])
+        // The recurrent input [N, T, E]: the image at t = 0 with first-input feeding, then the words;
+        // with every-step feeding [N, T, 2E]: each word's embedding followed by the image's.
+        var input = Tensor(zeros: [n, t, width])
         input.withUnsafeMutableBufferPointer { x in
             projected.withUnsafeBufferPointer { p in
                 embedded.withUnsafeBufferPointer { w in
                     for row in 0..<n {
                         if lead == 1 { for j in 0..<e { x[row * t * e + j] = p[row * e + j] } }
-                        (x.baseAddress! + (row * t + lead) * e).update(from: w.baseAddress! + row * words * e, count: words * e)
+                        if feeding == .everyStep {
+                            for k in 0..<words {
+                                let base = x.baseAddress! + (row * t + k) * width
+                                base.update(from: w.baseAddress! + (row * words + k) * e, count: e)
+                                (base + e).update(from: p.baseAddress! + row * e, count: e)
+                            }
+                        } else {
+                            (x.baseAddress! + (row * t + lead) * e).update(from: w.baseAddress! + row * words * e, count: words * e)
+                        }
                     }
                 }
             }
@@ -213,14 +242,24 @@ public struct NICNetwork: Layer {
                 dProjected.withUnsafeMutableBufferPointer { p in
                     for row in 0..<n {
                         if lead == 1 { for j in 0..<e { p[row * e + j] = d[row * t * e + j] } }
-                        (w.baseAddress! + row * words * e).update(from: d.baseAddress! + (row * t + lead) * e, count: words * e)
+                        if feeding == .everyStep {
+                            // The image was read at every step: its gradient is the sum over the steps.
+                            for k in 0..<words {
+                                let base = d.baseAddress! + (row * t + k) * width
+                                (w.baseAddress! + (row * words + k) * e).update(from: base, count: e)
+                                for j in 0..<e { p[row * e + j] += base[e + j] }
+                            }
+                        } else {
+                            (w.baseAddress! + row * words * e).update(from: d.baseAddress! + (row * t + lead) * e, count: words * e)
+                        }
                     }
                 }
             }
         }
         if feeding == .initialState { dProjected = dInitial.hidden }
         _ = gradients.scoped("word_embedding") { embeddingPullback(dEmbedded, &$0) }
-        let dFeatures = gradients.scoped("image_embedding") { imagePullback(dProjected, &$0) }
+        let dScaled = gradients.scoped("image_embedding") { imagePullback(dProjected, &$0) }
+        let dFeatures = featureScale == 1 ? dScaled : dScaled * featureScale
         return SequenceStep(loss: loss, tokens: targets.lazy.filter { $0 >= 0 }.count, correct: correct, featureGradient: dFeatures)
     }
 

@@ -29,6 +29,11 @@ struct CaptionCommand: ParsableCommand {
     var lengthNormalization: Float = 0
     @Flag(help: "Round weights and activations to Float16.")
     var halfPrecision = false
+    @Option(help: ArgumentHelp("Instead of captions, print the most probable next words after this forced prefix (a diagnostic).",
+                               valueName: "PREFIX"))
+    var nextWords: String?
+    @Option(help: "Next words printed per image with --next-words.")
+    var top = 5
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -36,6 +41,7 @@ struct CaptionCommand: ParsableCommand {
         guard beam >= 1 else { throw ValidationError("--beam must be at least 1") }
         guard count >= 1 && count <= beam else { throw ValidationError("--count must be in 1...--beam (\(beam))") }
         guard lengthNormalization >= 0 else { throw ValidationError("--length-normalization must be >= 0") }
+        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
     }
 
     func run() throws {
@@ -58,6 +64,11 @@ struct CaptionCommand: ParsableCommand {
                 printError("error: \(error)")
             }
         }
+        if let nextWords {
+            printNextWords(after: nextWords, captioner: captioner, images: decoded)
+            if failures > 0 { throw ExitCode(1) }
+            return
+        }
         let results = captioner.captionsOrVerdicts(of: decoded.map(\.1), count: count)
         for ((path, _), result) in zip(decoded, results) {
             print("\(path):")
@@ -69,5 +80,18 @@ struct CaptionCommand: ParsableCommand {
             for caption in result.captions { print(String(format: "  %8.3f  %@", caption.logProbability, caption.text)) }
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// Prints the `top` next words of each image after `<s>` and `prefix` (teacher-forced), each
+    /// with its probability, separated by two spaces.
+    func printNextWords(after prefix: String, captioner: NICCaptioner, images: [(String, Image)]) {
+        let vocabulary = captioner.description.vocabulary
+        let ids = vocabulary.encode(prefix)
+        print("after \"\(vocabulary.text(of: ids))\":")
+        let features = captioner.network.features(of: images.map(\.1), preprocessing: captioner.description.preprocessing)
+        let scores = NextWordProbe().logProbabilities(captioner.decoder, features: features, prefix: ids)
+        for ((path, _), best) in zip(images, NextWordProbe.best(scores, top: top)) {
+            print("\(path): " + best.map { String(format: "%@ %.4f", vocabulary.words[$0.token], expf($0.logProbability)) }.joined(separator: "  "))
+        }
     }
 }

@@ -45,8 +45,10 @@ struct TrainCaptioner: ParsableCommand {
     var fineTuneCNN = false
     @Option(help: "The recurrent cell: lstm (NIC) or rnn (the plain-RNN ablation).")
     var cell = "lstm"
-    @Option(help: "first-input (NIC: the image is the LSTM's first input) or initial-state (the image is h0; ablation).")
+    @Option(help: "first-input (NIC: the image is the LSTM's first input), initial-state (the image is h0; ablation) or every-step (par-inject: the image beside every word).")
     var feeding = "first-input"
+    @Flag(help: "Scale the pooled features to an RMS of 1 over the training images before the image embedding (stored in the weights file).")
+    var normalizeFeatures = false
     @Option(help: "Word-embedding width.")
     var embedding = 256
     @Option(help: "Recurrent units.")
@@ -86,7 +88,7 @@ struct TrainCaptioner: ParsableCommand {
     func validate() throws {
         guard ["nic", "nearest-neighbour"].contains(method) else { throw ValidationError("--method \(method): nic or nearest-neighbour") }
         guard CaptionCell(rawValue: cell) != nil else { throw ValidationError("--cell \(cell): lstm or rnn") }
-        guard ImageFeeding(rawValue: feeding) != nil else { throw ValidationError("--feeding \(feeding): first-input or initial-state") }
+        guard ImageFeeding(rawValue: feeding) != nil else { throw ValidationError("--feeding \(feeding): first-input, initial-state or every-step") }
         guard validation >= 1 else { throw ValidationError("--validation must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if fineTuneCNN && initFrom == nil { throw ValidationError("--fine-tune-cnn continues a first-phase run: give --init FILE") }
@@ -101,6 +103,7 @@ struct TrainCaptioner: ParsableCommand {
             config.initFrom = initFrom.map(ProjectPaths.resolve)
             config.fineTuneCNN = fineTuneCNN
             (config.cell, config.feeding) = (CaptionCell(rawValue: cell)!, ImageFeeding(rawValue: feeding)!)
+            config.normalizeFeatures = normalizeFeatures
             (config.embedding, config.hidden, config.grid, config.dropout) = (embedding, hidden, grid, dropout)
             (config.minimumCount, config.maxTokens, config.maxLength) = (minCount, maxTokens, maxLength)
             (config.epochs, config.batchSize, config.learningRate, config.schedule) = (epochs, batchSize, learningRate, schedule)

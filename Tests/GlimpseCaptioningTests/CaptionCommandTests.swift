@@ -1,6 +1,6 @@
 // The shipped NIC weights through the command line and the library: captions of the sample
 // scenes with log-probabilities, best first; the out-of-domain rule flags every sample photo and
-// none of 100 generated test scenes; bad command lines and unreadable images are reported.
+// none of 100 generated test scenes (with both shipped SqueezeNet NIC files); bad command lines and unreadable images are reported.
 
 import Foundation
 import GlimpseCaptioning
@@ -10,6 +10,8 @@ import GlimpseTestSupport
 import Testing
 
 let shippedNIC = captioningTestsRoot + "/datasets/weights/nic-scenes.safetensors"
+/// The every-step NIC (`Pipelines/caption.yaml`'s).
+let shippedEveryStepNIC = captioningTestsRoot + "/datasets/weights/nic-every-step-scenes.safetensors"
 
 @Suite("Caption command", .serialized)
 struct CaptionCommandTests {
@@ -27,8 +29,9 @@ struct CaptionCommandTests {
         }
     }
 
-    @Test func samplePhotosAreOutOfDomainAndTestScenesAreNot() throws {
-        let captioner = try NICCaptioner(weights: shippedNIC)
+    @Test(arguments: [shippedNIC, shippedEveryStepNIC])
+    func samplePhotosAreOutOfDomainAndTestScenesAreNot(weights: String) throws {
+        let captioner = try NICCaptioner(weights: weights)
         let samples = captioningTestsRoot + "/datasets/samples/"
         let photos = try ["camera.png", "chelsea.png", "coffee.png", "horse.png", "2011_000003.jpg", "2011_000025.jpg"].map { try ImageFile.read(samples + $0) }
         let photoVerdicts = captioner.captionsOrVerdicts(of: photos, count: 1)
@@ -45,7 +48,7 @@ struct CaptionCommandTests {
         #expect(flagged == 0)
         #expect(sceneVerdicts.allSatisfy { !$0.captions.isEmpty })
         // The command line says so too.
-        let run = try GlimpseProcess.run(["caption", "--weights", shippedNIC, samples + "chelsea.png"])
+        let run = try GlimpseProcess.run(["caption", "--weights", weights, samples + "chelsea.png"])
         #expect(run.status == 0 && run.stdout.contains("out of domain"), "\(run.stdout)\(run.stderr)")
     }
 

@@ -1,5 +1,5 @@
 // NIC's teacher-forced loss: gradients of every parameter, of the features and of the CNN by
-// central differences (LSTM and RNN, both image feedings, with dropout on a fixed mask), the
+// central differences (LSTM and RNN, the three image feedings, with dropout on a fixed mask), the
 // masking of padded steps, and the decoder's agreement with the training forward.
 
 import GlimpseCaptioning
@@ -37,7 +37,8 @@ func tinyFeatures(_ network: NICNetwork) -> Tensor {
 
 @Suite("NIC network")
 struct NICNetworkTests {
-    @Test(arguments: [(CaptionCell.lstm, ImageFeeding.firstInput), (.lstm, .initialState), (.rnn, .firstInput), (.rnn, .initialState)])
+    @Test(arguments: [(CaptionCell.lstm, ImageFeeding.firstInput), (.lstm, .initialState), (.rnn, .firstInput), (.rnn, .initialState),
+                      (.lstm, .everyStep), (.rnn, .everyStep)])
     func gradientsMatchCentralDifferences(cell: CaptionCell, feeding: ImageFeeding) {
         let network = tinyNIC(cell: cell, feeding: feeding, dropout: 0.25)
         let features = tinyFeatures(network)
@@ -120,7 +121,7 @@ struct NICNetworkTests {
         #expect(abs(all.0 - weighted) < 1e-5)
     }
 
-    @Test(arguments: [ImageFeeding.firstInput, .initialState])
+    @Test(arguments: [ImageFeeding.firstInput, .initialState, .everyStep])
     func decoderStepsGiveTheTrainingLoss(feeding: ImageFeeding) {
         // Feeding a caption word by word through the decoder gives the same per-token
         // log-probabilities as the teacher-forced pass (no dropout).
