@@ -159,7 +159,7 @@ extension NICCaptioner {
         kind: .captioner, name: conformanceName,
         summary: "NIC (Show and Tell): pooled CNN features as the LSTM's first input, beam search",
         parameters: [
-            ParameterSpec("weights", .file, default: .string("datasets/weights/nic-scenes.safetensors"),
+            ParameterSpec("weights", .file, default: .string("datasets/weights/nic-every-step-scenes.safetensors"),
                           help: "weights written by glimpse train captioner"),
             ParameterSpec("beam", .int, default: .int(3), help: "beam width (1: greedy)"),
             ParameterSpec("length_normalization", .float, default: .float(0),

@@ -20,7 +20,7 @@ struct CaptionCommand: ParsableCommand {
     @Argument(help: "PNG or JPEG files.")
     var images: [String]
     @Option(help: "NIC weights written by glimpse train captioner.")
-    var weights = "datasets/weights/nic-scenes.safetensors"
+    var weights = "datasets/weights/nic-every-step-scenes.safetensors"
     @Option(help: "Beam width (1: greedy).")
     var beam = 3
     @Option(help: "Captions printed per image (at most the beam width).")
