@@ -139,6 +139,19 @@ struct InputScaleTests {
         }
     }
 
+    @Test func theTrainingSettingsRefuseAnUnalignedScaleAndAScaleForTheTrunkHead() throws {
+        var config = SegmenterTrainingConfig()
+        config.inputScale = 1.5
+        try config.validate()
+        #expect(config.metadata["train.input_scale"] == "1.5")
+        config.inputScale = 1.37
+        #expect(throws: (any Error).self) { try config.validate() }
+        (config.inputScale, config.trunk) = (1.5, "detector.safetensors")
+        #expect(throws: (any Error).self) { try config.validate() }
+        (config.inputScale, config.trunk) = (nil, nil)
+        #expect(config.metadata["train.input_scale"] == nil)
+    }
+
     @Test func aTrainingBatchIsTheScaledImageAndItsScaledLabelMap() {
         var random = SeededGenerator(seed: 1)
         let image = Self.randomImage(width: 64, height: 64, seed: 7)
