@@ -5,7 +5,9 @@
 // with Adam makes no difference to the step). Images whose size is not `inputSize` squared are
 // resized to it (bilinear; nearest for their label maps) so a batch stacks; the scenes already
 // are. Validation: the FCN paper's four numbers through GlimpseEvaluation's confusion matrix,
-// on the validation images at their own size.
+// on the validation images at their own size. With an input scale (InputScale), a training image
+// of `inputSize` is resampled by it and its label map brought to that size (nearest), and the
+// validation scores are brought back to the image's size, as the pipeline does.
 
 import GlimpseEvaluation
 import GlimpseImaging
@@ -31,13 +33,17 @@ public struct FCNTask: TrainingTask {
     public let preprocessing: ImagePreprocessing
     /// Parameter-name prefixes that are not trained (the upsampling always).
     public let frozenPrefixes: [String]
+    /// The factor images are resampled by before the network (1: none).
+    public let inputScale: Double
     /// Validation images per forward pass (when they share a size).
     public var validationBatch = 16
 
     /// Creates the task; `validation` must have `training`'s classes.
-    public init(training: SegmentationSet, validation: SegmentationSet?, preprocessing: ImagePreprocessing, frozenPrefixes: [String] = []) {
+    public init(training: SegmentationSet, validation: SegmentationSet?, preprocessing: ImagePreprocessing, frozenPrefixes: [String] = [],
+                inputScale: Double = 1) {
         precondition(validation == nil || validation!.classes == training.classes, "FCNTask: validation has other classes")
-        (self.training, self.validation, self.preprocessing) = (training, validation, preprocessing)
+        precondition(InputScale.range.contains(inputScale), "FCNTask: input scale \(inputScale) outside \(InputScale.range)")
+        (self.training, self.validation, self.preprocessing, self.inputScale) = (training, validation, preprocessing, inputScale)
         self.frozenPrefixes = Array(Set(frozenPrefixes + [FCNNetwork.upsamplingPrefix])).sorted()
     }
 
@@ -56,16 +62,19 @@ public struct FCNTask: TrainingTask {
         return (example.image.resized(width: s, height: s), example.labelMap.resized(width: s, height: s))
     }
 
-    /// The images at `indices` and their labels (no augmentation: digits are not mirror-symmetric).
+    /// The images at `indices` and their labels (no augmentation: digits are not mirror-symmetric),
+    /// resampled by `inputScale`: `[N, C, S, S]` with S = `inputSize` times the scale, rounded up.
     public mutating func makeBatch(_ indices: ArraySlice<Int>, random: inout SeededGenerator) -> Batch {
-        let s = preprocessing.inputSize
+        let side = preprocessing.inputSize
+        let s = inputScale == 1 ? side : InputScale.scaledSide(side, by: inputScale)
         var pixels = [Float](), labels = [Int]()
         pixels.reserveCapacity(indices.count * preprocessing.channels * s * s)
         labels.reserveCapacity(indices.count * s * s)
         for index in indices {
             let (image, map) = sized(training.examples[index])
-            pixels += preprocessing.tensorAtNativeSize(for: image).scalars
-            labels += map.ids.map(Int.init)
+            let input = preprocessing.tensorAtNativeSize(for: image)
+            pixels += (s == side ? input : InputScale.resample(input, height: s, width: s, factor: inputScale)).scalars
+            labels += (s == side ? map : map.resized(width: s, height: s)).ids.map(Int.init)
         }
         return Batch(images: Tensor(shape: [indices.count, preprocessing.channels, s, s], scalars: pixels), labels: labels)
     }
@@ -105,7 +114,8 @@ public struct FCNTask: TrainingTask {
             while end < set.examples.count, end - start < validationBatch,
                   set.examples[end].image.width == first.width, set.examples[end].image.height == first.height { end += 1 }
             let inputs = set.examples[start..<end].map { preprocessing.tensorAtNativeSize(for: $0.image) }
-            let maps = Self.labelMaps(model(inputs.count == 1 ? inputs[0] : Tensor.stack(inputs.map { $0.reshaped(Array($0.shape.dropFirst())) })))
+            let input = inputs.count == 1 ? inputs[0] : Tensor.stack(inputs.map { $0.reshaped(Array($0.shape.dropFirst())) })
+            let maps = Self.labelMaps(FCNSegmenter.scores(model, input: input, inputScale: inputScale))
             for (k, map) in maps.enumerated() { matrix.add(groundTruth: set.examples[start + k].labelMap, prediction: map) }
             start = end
         }

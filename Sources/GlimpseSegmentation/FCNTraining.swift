@@ -36,6 +36,7 @@ public struct FCNTraining {
                                                mean: config.subtractMean ? Self.channelMeans(training) : [0, 0, 0],
                                                std: [1, 1, 1], scale: 1 / 255)
         var loaded = [String]()
+        var inputScale = config.inputScale ?? 1
         if let initFrom = config.initFrom {
             let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: initFrom))
             let coarser = try SegmenterDescription(metadata: file.metadata, file: initFrom)
@@ -45,13 +46,15 @@ public struct FCNTraining {
             }
             preprocessing = coarser.preprocessing  // the coarser net's input, kept
             preprocessing.inputSize = config.inputSize
+            inputScale = config.inputScale ?? coarser.inputScale
             loaded = try FCNTransfer.load(try file.tensors(), into: &network, file: initFrom)
         } else if let pretrained = config.pretrained {
             let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: pretrained))
             loaded = try FCNTransfer.load(try file.tensors(), into: &network, file: pretrained)
         }
         pretrainedLoaded = loaded
-        let task = FCNTask(training: training, validation: validation, preprocessing: preprocessing, frozenPrefixes: config.freeze)
+        let task = FCNTask(training: training, validation: validation, preprocessing: preprocessing, frozenPrefixes: config.freeze,
+                           inputScale: inputScale)
         let steps = (training.examples.count + config.imagesPerBatch - 1) / config.imagesPerBatch
         trainer = Trainer(task: task, model: network, epochs: config.epochs, batchSize: config.imagesPerBatch, seed: config.seed,
                           optimizer: config.optimizer, schedule: try config.makeSchedule(stepsPerEpoch: steps),
@@ -76,7 +79,7 @@ public struct FCNTraining {
         extra["model"] = "\(config.variant.rawValue) (Long et al. 2015) on DeepConvNet: conv1..pool3, fc1 as a 4x4 convolution, score_fr"
             + [" ", ", score_pool2 ", ", score_pool2 and score_pool1 "][config.variant.skips] + "with fixed bilinear upsampling"
         let description = SegmenterDescription(variant: config.variant, classes: task.training.classes, palette: palette,
-                                               preprocessing: task.preprocessing, extra: extra)
+                                               preprocessing: task.preprocessing, inputScale: task.inputScale, extra: extra)
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try trainer.model.save(to: output, metadata: description.metadata)
         return (record, validation)

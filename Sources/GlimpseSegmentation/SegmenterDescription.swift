@@ -2,7 +2,8 @@
 // needs nothing else: the method (`fcn`, or `trunk-fcn`: a head on a detector's trunk), the variant (`fcn-32s`, `fcn-16s`, `fcn-8s`), the
 // class names (id 0 first, background), the palette label maps are written with, and how an
 // image becomes the network's input (`preprocess.*`; `input_size` is the side the net was
-// trained at: FCN runs on images of any size at their own resolution). Stored as safetensors
+// trained at: FCN runs on images of any size at their own resolution, or enlarged by
+// `preprocess.input_scale` when the file has one, see InputScale). Stored as safetensors
 // metadata under `segmenter.*` and `preprocess.*`, next to the recipe's `train.*` keys.
 
 import Foundation
@@ -25,15 +26,19 @@ public struct SegmenterDescription: Sendable, Equatable {
     public var palette: Palette
     /// How an image becomes the network input (no resizing: FCN reads any size).
     public var preprocessing: ImagePreprocessing
+    /// The factor images are resampled by before the network (1: their own size; `preprocess.input_scale`,
+    /// written only when it is not 1, so older files and files at scale 1 are unchanged).
+    public var inputScale: Double
     /// Everything else the file records: `train.*` (the recipe), `validation.*` (figures), `command`, ...
     public var extra: [String: String]
 
     /// Creates a description.
     public init(method: String = "fcn", variant: FCNVariant, classes: [String], palette: Palette = .voc,
-                preprocessing: ImagePreprocessing, extra: [String: String] = [:]) {
+                preprocessing: ImagePreprocessing, inputScale: Double = 1, extra: [String: String] = [:]) {
         precondition(classes.count >= 2 && classes.count <= 255, "SegmenterDescription: \(classes.count) classes")
-        (self.method, self.variant, self.classes, self.palette, self.preprocessing, self.extra) =
-            (method, variant, classes, palette, preprocessing, extra)
+        precondition(InputScale.range.contains(inputScale), "SegmenterDescription: input scale \(inputScale) outside \(InputScale.range)")
+        (self.method, self.variant, self.classes, self.palette, self.preprocessing, self.inputScale, self.extra) =
+            (method, variant, classes, palette, preprocessing, inputScale, extra)
     }
 
     /// The description as safetensors metadata.
@@ -44,8 +49,12 @@ public struct SegmenterDescription: Sendable, Equatable {
         out["segmenter.classes"] = JSONValue.array(classes.map { .string($0) }).serialized()
         out["segmenter.palette"] = palette.colors.prefix(classes.count).map { $0.map(String.init).joined(separator: ",") }.joined(separator: ";")
         for (key, value) in preprocessing.metadata { out[key] = value }
+        if inputScale != 1 { out[Self.inputScaleKey] = String(inputScale) }
         return out
     }
+
+    /// The metadata key of `inputScale`.
+    public static let inputScaleKey = "preprocess.input_scale"
 
     /// Reads the description from a weights file's metadata; throws `StageError` naming `file`
     /// when a key is missing or malformed.
@@ -84,6 +93,14 @@ public struct SegmenterDescription: Sendable, Equatable {
             preprocessing = try ImagePreprocessing(metadata: metadata, source: file)
         } catch {
             throw StageError(file: file, problem: "preprocessing: \(error)")
+        }
+        if let text = metadata[Self.inputScaleKey] {
+            guard let scale = Double(text), scale.isFinite, InputScale.range.contains(scale) else {
+                throw StageError(file: file, problem: "\"\(Self.inputScaleKey)\" is \(text), not a number in \(InputScale.range)")
+            }
+            inputScale = scale
+        } else {
+            inputScale = 1
         }
         var rest = metadata
         for key in metadata.keys where key.hasPrefix("segmenter.") || key.hasPrefix("preprocess.") { rest[key] = nil }

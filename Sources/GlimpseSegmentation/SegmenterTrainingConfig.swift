@@ -15,6 +15,9 @@ public struct SegmenterTrainingConfig: Sendable, Equatable {
     public var initFrom: String?
     /// Training images are brought to this side (the scenes' 128 need no resizing).
     public var inputSize = 128
+    /// The factor images are resampled by before the network (InputScale); nil: the `initFrom`
+    /// file's, or 1. Stored in the weights file's preprocessing.
+    public var inputScale: Double?
     /// Units of fc1 (50: DeepConvNet's, loaded from the pretrained weights).
     public var hidden = 50
     /// Dropout after fc1 in training (the FCN repository keeps VGG's 0.5; 0 trained the shipped weights).
@@ -57,6 +60,7 @@ public struct SegmenterTrainingConfig: Sendable, Equatable {
             "train.loss": "softmax cross-entropy averaged over labelled pixels, ignore 255",
         ].merging(optimizer.metadata) { own, _ in own }
             .merging(trunk.map { ["train.trunk": URL(fileURLWithPath: $0).lastPathComponent] } ?? [:]) { own, _ in own }
+            .merging(inputScale.map { ["train.input_scale": String($0)] } ?? [:]) { own, _ in own }
     }
 
     /// Throws `TrainingError.badOption` naming the first setting that cannot be used.
@@ -64,6 +68,11 @@ public struct SegmenterTrainingConfig: Sendable, Equatable {
         guard inputSize >= 32, hidden >= 1, epochs >= 1, imagesPerBatch >= 1, (0..<1).contains(dropout) else {
             throw TrainingError.badOption("input size >= 32, hidden, epochs and images per batch >= 1, dropout in [0, 1)")
         }
+        if let inputScale, !(InputScale.range.contains(inputScale) && InputScale.alignment(for: inputScale, grid: 8) != nil) {
+            throw TrainingError.badOption("input scale \(inputScale): a factor in \(InputScale.range) that turns a multiple of 8 into a multiple"
+                                          + " of 8 (such as 0.5, 1.25, 1.5, 2)")
+        }
+        guard trunk == nil || inputScale == nil else { throw TrainingError.badOption("--input-scale is an FCN setting; the trunk-fcn head reads the detector's input") }
         guard learningRate > 0, warmupEpochs >= 0, warmupEpochs < epochs else {
             throw TrainingError.badOption("learning rate > 0 and warm-up epochs in 0..<epochs")
         }

@@ -41,6 +41,8 @@ struct TrainSegmenter: ParsableCommand {
     var hidden = 64
     @Option(help: "Training images are resized to this side when they are not already (scenes: 128).")
     var inputSize = 128
+    @Option(help: "Resample images by this factor before the network (stored in the weights; default: the --init file's, or 1).")
+    var inputScale: Double?
     @Option(help: "Dropout probability after fc1 in training.")
     var dropout: Float = 0
     @Option(help: "Passes over the training images.")
@@ -72,6 +74,7 @@ struct TrainSegmenter: ParsableCommand {
             config.optimizer = try recipe.optimizer.choice()
             config.freeze = recipe.frozenPrefixes
             config.subtractMean = subtractMean
+            config.inputScale = inputScale
             config.trunk = trunk.map(ProjectPaths.resolve)
             if trunk != nil { config.hidden = hidden }
             try config.validate()
