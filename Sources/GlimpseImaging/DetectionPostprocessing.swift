@@ -59,13 +59,12 @@ public struct DetectionPostprocessing: Sendable, Equatable {
         var kept = [Int]()
         var voted = [Int: BoundingBox]()
         for (_, members) in byClass {
-            let boxes = members.map { candidates[$0] }
-            let survivors = NonMaximumSuppression.keep(boxes, scores: members.map { scores[$0] },
-                                                       iouThreshold: iouThreshold, convention: convention)
+            let (boxes, memberScores) = (members.map { candidates[$0] }, members.map { scores[$0] })
+            let survivors = NonMaximumSuppression.keep(boxes, scores: memberScores, iouThreshold: iouThreshold, convention: convention)
             kept += survivors.map { members[$0] }
             if let threshold = votingThreshold {
                 for survivor in survivors {
-                    voted[members[survivor]] = Self.vote(for: boxes[survivor], among: boxes, scores: members.map { scores[$0] },
+                    voted[members[survivor]] = Self.vote(for: boxes[survivor], among: boxes, scores: memberScores,
                                                          threshold: threshold, convention: convention)
                 }
             }
