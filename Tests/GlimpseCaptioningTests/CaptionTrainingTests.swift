@@ -26,6 +26,12 @@ func writeScenes(count: Int, seed: UInt64) throws -> String {
     return directory
 }
 
+/// Every caption of the train split `writeScenes` wrote to `directory` (at most 40 tokens each).
+func trainCaptionSet(in directory: String) throws -> CaptionSet {
+    let folder = try SceneFolder(directory: directory + "/train")
+    return try CaptionSet.load(source: folder, sourceName: directory, indices: Array(0..<folder.count), maxTokens: 40)
+}
+
 /// A labelled source built in memory.
 struct MemorySource: LabelledImageSource {
     var items: [LabelledImage]
@@ -48,8 +54,7 @@ struct CaptionTrainingTests {
     @Test func learnsTheCaptionsOfAFewScenes() throws {
         let directory = try writeScenes(count: 12, seed: 5)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let folder = try SceneFolder(directory: directory + "/train")
-        let set = try CaptionSet.load(source: folder, sourceName: directory, indices: Array(0..<folder.count), maxTokens: 40)
+        let set = try trainCaptionSet(in: directory)
         #expect(set.examples.count == 12 && set.skipped.isEmpty)
         var run = try CaptionTraining(config: smallCaptionConfig(epochs: 40), training: set, validation: set)
         let before = run.trainer.task.validate(run.trainer.model)
@@ -79,8 +84,7 @@ struct CaptionTrainingTests {
         // input gradient) and, only when fine-tuning, the CNN's.
         let directory = try writeScenes(count: 3, seed: 4)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let folder = try SceneFolder(directory: directory + "/train")
-        let set = try CaptionSet.load(source: folder, sourceName: directory, indices: Array(0..<folder.count), maxTokens: 40)
+        let set = try trainCaptionSet(in: directory)
         var config = smallCaptionConfig(epochs: 1)
         config.batchSize = 8
         let run = try CaptionTraining(config: config, training: set, validation: nil)
@@ -103,8 +107,7 @@ struct CaptionTrainingTests {
     @Test func resumeGivesTheWeightsOfAnUninterruptedRun() throws {
         let directory = try writeScenes(count: 6, seed: 8)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let folder = try SceneFolder(directory: directory + "/train")
-        let set = try CaptionSet.load(source: folder, sourceName: directory, indices: Array(0..<folder.count), maxTokens: 40)
+        let set = try trainCaptionSet(in: directory)
         var config = smallCaptionConfig(epochs: 2)
         config.dropout = 0.3  // the dropout masks must resume too
         // Uninterrupted; the checkpoint written after the first epoch is kept aside, as a run killed
@@ -144,8 +147,7 @@ struct CaptionTrainingTests {
     @Test func aVocabularyThatDoesNotFitTheEmbeddingIsRefused() throws {
         let directory = try writeScenes(count: 4, seed: 2)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let folder = try SceneFolder(directory: directory + "/train")
-        let set = try CaptionSet.load(source: folder, sourceName: directory, indices: Array(0..<folder.count), maxTokens: 40)
+        let set = try trainCaptionSet(in: directory)
         var run = try CaptionTraining(config: smallCaptionConfig(epochs: 1), training: set, validation: nil)
         let good = directory + "/nic.safetensors"
         try run.run(checkpoint: URL(fileURLWithPath: directory + "/c.ckpt"), resume: false, output: URL(fileURLWithPath: good))

@@ -74,8 +74,7 @@ struct EveryStepFeedingTests {
     @Test func theModeTravelsInTheWeightsFile() throws {
         let directory = try writeScenes(count: 4, seed: 8)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let folder = try SceneFolder(directory: directory + "/train")
-        let set = try CaptionSet.load(source: folder, sourceName: directory, indices: Array(0..<folder.count), maxTokens: 40)
+        let set = try trainCaptionSet(in: directory)
         var config = smallCaptionConfig(epochs: 1)
         config.feeding = .everyStep
         var run = try CaptionTraining(config: config, training: set, validation: nil)
